@@ -1,0 +1,22 @@
+// Bundles the CLI into dist/bin with code splitting: `zops wal-push` loads only the chunks it
+// imports (the S3 SDK, listr2 and pg stay on disk until a command needs them). Native and
+// optional modules stay external and load from node_modules.
+import { build } from "esbuild";
+import { chmod, rm } from "node:fs/promises";
+
+await rm("dist", { recursive: true, force: true });
+await build({
+  entryPoints: ["src/bin/zops.ts"],
+  outdir: "dist/bin",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: "linked",
+  chunkNames: "chunks/[name]-[hash]",
+  external: ["zstd-napi", "pg-native", "s3rver"],
+  banner: { js: "import { createRequire as __zopsRequire } from 'node:module'; const require = __zopsRequire(import.meta.url);" },
+  logLevel: "warning",
+});
+await chmod("dist/bin/zops.js", 0o755);

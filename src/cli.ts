@@ -1,0 +1,125 @@
+import { Command, CommanderError, Option } from "commander";
+import { ERROR_CODES, ZopsError, isZopsError, messageOf } from "./errors/index.js";
+import type { CommandResult, GlobalOptions } from "./ui/output.js";
+
+// Commander wiring only. Each action lazily imports its command module, so `zops wal-push`
+// (started once per WAL segment by PostgreSQL) loads nothing it does not use. This is the one
+// place that turns errors into messages and exit codes.
+
+const VERSION = "0.1.0";
+
+const exitCodeHelp = (): string => {
+  const rows = new Map<number, string[]>();
+  rows.set(0, ["success"]);
+  for (const info of Object.values(ERROR_CODES)) rows.set(info.exit, [...(rows.get(info.exit) ?? []), info.summary]);
+  const lines = [...rows.entries()].sort(([a], [b]) => a - b).map(([exit, texts]) => `  ${String(exit).padStart(3)}  ${texts.join("; ")}`);
+  return [
+    "",
+    "Exit status:",
+    ...lines,
+    "",
+    "  wal-fetch: 1 = segment not in the archive (normal end of recovery); 128 = any other failure, so PostgreSQL stops recovery instead of ending it early.",
+    "  check: Nagios convention, 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    "  upgrade --plan: 0 nothing to do, 2 changes planned, 4 blocked.",
+    "",
+    "Configuration: --config FILE, else $ZOPS_CONFIG, else /etc/zops/zops.yml (see templates/zops.yml).",
+  ].join("\n");
+};
+
+type Action = (globals: GlobalOptions, ...args: any[]) => Promise<CommandResult>;
+
+/** Builds the commander program; `execute` receives each command's lazy action. */
+export const buildProgram = (execute: (name: string, action: () => Promise<Action>, args: unknown[]) => Promise<void>): Command => {
+  const program = new Command("zops")
+    .description("Upgrade, back up and prove the restore of a self-hosted PostgreSQL-backed application")
+    .version(VERSION, "-V, --version")
+    .option("-c, --config <file>", "configuration file (default: $ZOPS_CONFIG or /etc/zops/zops.yml)")
+    .option("--json", "print machine-readable JSON results on stdout", false)
+    .option("-v, --verbose", "show stack traces and child process output", false)
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText("after", exitCodeHelp());
+
+  const on = (name: string, load: () => Promise<Action>) => (...args: unknown[]) => execute(name, load, args);
+
+  // --- repository (foundation) ---
+  const repo = program.command("repo").description("create or test a repository");
+  repo
+    .command("init")
+    .description("create a repository at repository.url (refuses an existing or foreign location)")
+    .action(on("repo init", async () => (await import("./commands/repo-init.js")).runRepoInit));
+  repo
+    .command("check")
+    .description("exercise the storage endpoint (put, get, range, list, multipart, overwrite, delete) and print what works")
+    .action(on("repo check", async () => (await import("./commands/repo-check.js")).runRepoCheck));
+
+  // --- WAL (wal-push, wal-fetch, check) ---
+
+  // --- backups (backup, backups, restore, expire, verify) ---
+
+  // --- upgrades (upgrade, rollback, deployments, drift) ---
+
+  // --- files and drills (drill) ---
+
+  return program;
+};
+
+// Exit status used when a command fails with `error`.
+const exitStatusOf = (name: string, error: unknown): number => {
+  if (name === "wal-fetch") return isZopsError(error, "STORAGE_NOT_FOUND") ? 1 : 128;
+  if (name === "check") return 3;
+  if (error instanceof ZopsError) return error.exitCode;
+  return ERROR_CODES.INTERNAL.exit;
+};
+
+// Prints an error as one line plus HINT (stack only with --verbose); JSON on stdout with --json.
+const report = (name: string, error: unknown, globals: GlobalOptions): void => {
+  const zops = error instanceof ZopsError ? error : undefined;
+  if (globals.json) {
+    process.stdout.write(`${JSON.stringify({ ok: false, command: name, error: { code: zops?.code ?? "INTERNAL", message: messageOf(error), hint: zops?.hint, ...zops?.details } })}\n`);
+  }
+  process.stderr.write(`zops ${name}: ERROR [${zops?.code ?? "INTERNAL"}]: ${messageOf(error)}\n`);
+  if (zops?.hint) process.stderr.write(`HINT: ${zops.hint}\n`);
+  if (globals.verbose || !zops) {
+    let cause: unknown = error;
+    while (cause instanceof Error) {
+      process.stderr.write(`${cause.stack ?? cause.message}\n`);
+      cause = cause.cause;
+      if (cause) process.stderr.write("caused by: ");
+    }
+  }
+};
+
+// Parses argv, runs the command, prints its result and sets process.exitCode.
+export const main = async (argv: string[] = process.argv): Promise<void> => {
+  let globals: GlobalOptions = { json: false, verbose: false };
+  const program = buildProgram(async (name, load, args) => {
+    const command = args[args.length - 1] as Command;
+    globals = { ...(command.optsWithGlobals() as GlobalOptions) };
+    const positional = args.slice(0, -1);
+    try {
+      const action = await load();
+      const result = await action(globals, ...positional);
+      if (globals.json && result.json !== undefined) process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
+      else if (result.text) process.stdout.write(`${result.text}\n`);
+      process.exitCode = result.exitCode ?? 0;
+    } catch (error) {
+      report(name, error, globals);
+      process.exitCode = exitStatusOf(name, error);
+    }
+  });
+  program.exitOverride();
+  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const helpOrVersion = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
+      process.exitCode = helpOrVersion ? 0 : ERROR_CODES.USAGE.exit;
+      return;
+    }
+    report("zops", error, globals);
+    process.exitCode = exitStatusOf("zops", error);
+  }
+};
+
+export { Option };

@@ -1,0 +1,28 @@
+import { Listr, PRESET_TIMER, PRESET_TIMESTAMP, type ListrRendererValue, type ListrTask } from "listr2";
+
+/** A zops task graph (renderer chosen at run time). */
+export type ZopsListr<Ctx> = Listr<Ctx, ListrRendererValue, ListrRendererValue>;
+import type { GlobalOptions } from "./output.js";
+
+/** How a task graph renders: silent for --json and tests, plain with timestamps off a TTY (cron, CI). */
+export type RenderMode = "auto" | "silent";
+
+// Builds a Listr graph with zops' renderer policy (plain + timestamps when not a TTY, silent with --json).
+export const createTasks = <Ctx extends object>(tasks: ListrTask<Ctx, any, any>[], globals: Pick<GlobalOptions, "json" | "verbose">, options: { concurrent?: boolean | number; exitOnError?: boolean } = {}): ZopsListr<Ctx> =>
+  new Listr<Ctx, ListrRendererValue, ListrRendererValue>(tasks, {
+    concurrent: options.concurrent ?? false,
+    exitOnError: options.exitOnError ?? true,
+    collectErrors: "minimal",
+    renderer: globals.json || process.env.ZOPS_QUIET === "1" ? "silent" : "default",
+    fallbackRenderer: "simple",
+    fallbackRendererCondition: !process.stdout.isTTY,
+    rendererOptions: { timer: PRESET_TIMER, collapseSubtasks: false, showErrorMessage: false },
+    fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, timer: PRESET_TIMER },
+  });
+
+// Formats transferred bytes and rate for a task title or output ("120.5 MiB at 80.2 MiB/s").
+export const formatProgress = (bytes: number, startedMs: number): string => {
+  const seconds = Math.max((performance.now() - startedMs) / 1000, 0.001);
+  const mib = bytes / 1048576;
+  return `${mib.toFixed(1)} MiB at ${(mib / seconds).toFixed(1)} MiB/s`;
+};
