@@ -43,7 +43,7 @@ export const parseConfig = (text: string, path: string, env: NodeJS.ProcessEnv =
     const line = counter.linePos(syntax.pos[0]).line;
     throw new ZopsError("CONFIG_INVALID", `${path}:${line}: invalid YAML: ${syntax.message.split("\n")[0]}`, { hint: HINT });
   }
-  const raw = applyEnvOverrides(doc.toJS() ?? {}, env);
+  const raw = applyEnvOverrides(dropEmptySections(doc.toJS() ?? {}), env);
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
   const messages = result.error.issues.map((issue) => describeIssue(issue, doc, counter, path));
@@ -96,3 +96,7 @@ const applyEnvOverrides = (raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
   const repository = typeof raw.repository === "object" && raw.repository !== null ? raw.repository : {};
   return { ...raw, repository: { ...repository, url: env.ZOPS_REPOSITORY_URL } };
 };
+
+// A section whose keys are all commented out parses as null: treat it as empty (defaults apply).
+const dropEmptySections = (raw: Record<string, unknown>): Record<string, unknown> =>
+  typeof raw === "object" && !Array.isArray(raw) ? Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== null)) : raw;
