@@ -18,6 +18,8 @@ export interface ClusterOptions {
   readonly dataDir?: string;
   /** Leave the cluster stopped after creating it. */
   readonly start?: boolean;
+  /** Extra environment for the server (archive_command/restore_command inherit it, e.g. AWS_* credentials). */
+  readonly env?: Record<string, string>;
 }
 
 /** A throwaway PostgreSQL cluster in a temp directory, on a free port, with its own socket directory. */
@@ -70,7 +72,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<TestCl
   const port = await freePort();
   const asUser = { uid: runAs?.uid, gid: runAs?.gid };
   const exec = (tool: string, args: readonly string[], extra: { reject?: boolean; timeoutMs?: number } = {}) =>
-    run(join(binDir, tool), args, { ...asUser, errorCode: "POSTGRES", ...extra, env: { LC_ALL: "C.UTF-8", PGHOST: socketDir, PGPORT: String(port), PGUSER: "postgres", PGDATABASE: "postgres" } });
+    run(join(binDir, tool), args, { ...asUser, errorCode: "POSTGRES", ...extra, env: { ...options.env, LC_ALL: "C.UTF-8", PGHOST: socketDir, PGPORT: String(port), PGUSER: "postgres", PGDATABASE: "postgres" } });
 
   if (!options.dataDir) {
     await exec("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--data-checksums", ...(options.initdbArgs ?? [])]);
