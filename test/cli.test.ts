@@ -1,0 +1,44 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { run } from "../src/exec/run.js";
+import { zopsCommand } from "../src/exec/self-command.js";
+
+const zops = (args: string[], env: Record<string, string> = {}) => {
+  const [file, ...prefix] = zopsCommand();
+  return run(file ?? "zops", [...prefix, ...args], { reject: false, env: { ZOPS_CONFIG: "", ...env } });
+};
+
+describe("zops CLI", () => {
+  it("documents the exit codes in --help", async () => {
+    const result = await zops(["--help"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/Exit status:/);
+    expect(result.stdout).toMatch(/\n\s+5\s+another zops process holds the lock/);
+    expect(result.stdout).toContain("wal-fetch: 1 = segment not in the archive");
+  });
+
+  it("exits 2 on a usage error", async () => {
+    const result = await zops(["no-such-command"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("unknown command");
+  });
+
+  it("exits 3 on a bad config, naming file, line and key, with a HINT and no stack trace", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "zops-cli-"));
+    const config = join(dir, "zops.yml");
+    await writeFile(config, "repository:\n  url: file:///tmp/x\n  colour: blue\n");
+    const result = await zops(["--config", config, "repo", "check"]);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(`${config}:3: unknown key 'repository.colour'`);
+    expect(result.stderr).toMatch(/^HINT: /m);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("reports a missing config file with the fix, as JSON with --json", async () => {
+    const result = await zops(["--json", "--config", "/nonexistent/zops.yml", "repo", "check"]);
+    expect(result.exitCode).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: "CONFIG_INVALID", hint: expect.stringContaining("templates/zops.yml") } });
+  });
+});
