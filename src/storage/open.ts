@@ -2,17 +2,23 @@ import { fileURLToPath } from "node:url";
 import type { ZopsConfig } from "../config/index.js";
 import { ZopsError } from "../errors/index.js";
 import { FileStorage } from "./file.js";
+import { ResilientStorage } from "./resilient.js";
 import type { Storage } from "./storage.js";
 
 /** What openStorage needs from the configuration. */
 export type StorageConfig = Pick<ZopsConfig, "repository" | "storage">;
 
-// Opens the repository storage named by repository.url, wrapped with retries and timeouts (S3 SDK loaded only for s3://).
-export const openStorage = async (config: StorageConfig): Promise<Storage> => {
+// Opens the bare driver named by repository.url (the S3 SDK is imported only for s3:// URLs).
+export const openDriver = async (config: Pick<ZopsConfig, "repository">): Promise<Storage> => {
   const url = config.repository.url;
   if (url.startsWith("file://")) return new FileStorage(fileURLToPath(url));
   if (url.startsWith("s3://")) {
-    throw new ZopsError("CONFIG_INVALID", `repository.url '${url}': the s3 driver is not built yet`);
+    const { S3Storage } = await import("./s3.js");
+    const { endpoint, region, forcePathStyle } = config.repository.s3;
+    return new S3Storage({ url, endpoint, region, forcePathStyle });
   }
   throw new ZopsError("CONFIG_INVALID", `repository.url '${url}' is not a file:// or s3:// URL`, { hint: "use file:///absolute/path or s3://bucket/prefix" });
 };
+
+// Opens the repository storage named by repository.url, wrapped with timeouts and retries from the `storage:` section.
+export const openStorage = async (config: StorageConfig): Promise<Storage> => new ResilientStorage(await openDriver(config), config.storage);
