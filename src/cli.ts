@@ -53,6 +53,22 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .action(on("repo check", async () => (await import("./commands/repo-check.js")).runRepoCheck));
 
   // --- WAL (wal-push, wal-fetch, check) ---
+  program
+    .command("wal-push")
+    .description("archive one WAL file (archive_command = 'zops wal-push %p'); pushes other .ready files ahead")
+    .argument("<path>", "the WAL file (%p)")
+    .action(on("wal-push", async () => (await import("./commands/wal-push.js")).runWalPush));
+  program
+    .command("wal-fetch")
+    .description("restore one WAL file (restore_command = 'zops wal-fetch %f %p'); prefetches the next segments")
+    .argument("<segment>", "WAL file name (%f)")
+    .argument("<dest>", "where to write it (%p)")
+    .action(on("wal-fetch", async () => (await import("./commands/wal-fetch.js")).runWalFetch));
+  program
+    .command("check")
+    .description("monitoring: WAL archiving health and repository reachability (exit 0/1/2/3, Nagios convention)")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "nagios", "prometheus"]).default("text"))
+    .action(on("check", async () => (await import("./commands/check.js")).runCheck));
 
   // --- backups (backup, backups, restore, expire, verify) ---
 

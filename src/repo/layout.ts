@@ -12,14 +12,16 @@ export const CLUSTER_KEY = "cluster.json";
 const SEGMENT = /^[0-9A-F]{24}$/;
 const HISTORY = /^[0-9A-F]{8}\.history$/;
 const BACKUP_HISTORY = /^[0-9A-F]{24}\.[0-9A-F]{8}\.backup$/;
+// The last, incomplete segment of an old timeline, archived by PostgreSQL at promotion.
+const PARTIAL = /^[0-9A-F]{24}\.partial$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /** Kinds of files PostgreSQL archives. */
-export type WalFileKind = "segment" | "history" | "backup-history";
+export type WalFileKind = "segment" | "history" | "backup-history" | "partial";
 
-// Classifies a WAL file name as PostgreSQL names it, or undefined when it is not one (e.g. `.partial`).
+// Classifies a WAL file name as PostgreSQL names it (segment, `.history`, `.backup`, `.partial`), or undefined when it is not one.
 export const walFileKind = (name: string): WalFileKind | undefined =>
-  SEGMENT.test(name) ? "segment" : HISTORY.test(name) ? "history" : BACKUP_HISTORY.test(name) ? "backup-history" : undefined;
+  SEGMENT.test(name) ? "segment" : HISTORY.test(name) ? "history" : BACKUP_HISTORY.test(name) ? "backup-history" : PARTIAL.test(name) ? "partial" : undefined;
 
 // Directory (key prefix ending in `/`) holding a WAL file: `wal/<timeline+log>/` for segments and backup history, `wal/history/` for timeline history.
 export const walDirectory = (name: string): string => (HISTORY.test(name) ? "wal/history/" : `wal/${name.slice(0, 16)}/`);

@@ -3,13 +3,19 @@ import { z } from "zod";
 /** `wal:` — WAL archiving (wal-push) and fetching (wal-fetch). */
 export const walSchema = z
   .strictObject({
-    /** Other `.ready` segments wal-push uploads in parallel with the one asked for (0 disables push-ahead). */
+    /** Other `.ready` WAL files one wal-push call also archives (0 disables push-ahead). */
     pushAhead: z.int().min(0).max(64).prefault(8),
+    /** Uploads one wal-push call runs at the same time (the asked-for file plus push-ahead). */
+    pushConcurrency: z.int().min(1).max(32).prefault(4),
     /** Segments wal-fetch downloads ahead of the one asked for (0 disables prefetch). */
     prefetch: z.int().min(0).max(64).prefault(8),
-    /** zstd level for WAL segments. */
+    /** Downloads one wal-fetch call runs at the same time. */
+    fetchConcurrency: z.int().min(1).max(32).prefault(4),
+    /** zstd level for WAL files. */
     compressLevel: z.int().min(1).max(19).prefault(3),
-    /** Where wal-push records what it pushed ahead; default: `<dataDir>/pg_wal/zops-spool`. */
+    /** How long wal-push trusts its cached "repository belongs to this cluster" check before re-reading cluster.json. */
+    identityCheckMinutes: z.number().min(0).max(1440).prefault(60),
+    /** Where wal-push records what it pushed ahead; default: `<dataDir>/pg_wal/zops-spool`. wal-fetch always prefetches into `<dataDir being restored>/pg_wal/zops-spool/fetch`. */
     spoolDir: z.string().startsWith("/", "an absolute path").optional(),
   })
   .prefault({});

@@ -1,0 +1,25 @@
+import { createCheckContext } from "../check/context.js";
+import { formatJson, formatNagios, formatPrometheus, formatText, type CheckFormat } from "../check/format.js";
+import { nagiosExit, worstStatus } from "../check/probe.js";
+import { PROBES } from "../check/registry.js";
+import { runProbes } from "../check/run-probes.js";
+import type { CommandResult, GlobalOptions } from "../ui/output.js";
+import { loadCommandConfig } from "./context.js";
+
+// `zops check [--format text|json|nagios|prometheus]`: read-only probes, exit 0/1/2/3 (Nagios) in every format.
+// A single parallel fan-out of read-only probes, so no Listr2 graph: its output is the report itself.
+export const runCheck = async (globals: GlobalOptions, options: { format?: CheckFormat } = {}): Promise<CommandResult> => {
+  const { config } = await loadCommandConfig(globals);
+  const format: CheckFormat = globals.json ? "json" : (options.format ?? "text");
+  const context = createCheckContext(config);
+  try {
+    const results = await runProbes(context, PROBES);
+    const exitCode = nagiosExit(worstStatus(results.map((result) => result.status)));
+    const json = formatJson(results);
+    if (format === "json") return { exitCode, json, text: JSON.stringify(json, null, 2) };
+    const text = format === "nagios" ? formatNagios(results) : format === "prometheus" ? formatPrometheus(results) : formatText(results);
+    return { exitCode, text, json };
+  } finally {
+    await context.close();
+  }
+};
