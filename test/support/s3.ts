@@ -52,6 +52,7 @@ export interface TestS3Server {
   destroy(): Promise<void>;
 }
 
+// s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
 const SCRIPT = fileURLToPath(new URL("./s3rver-process.mjs", import.meta.url));
 const live = new Set<ChildProcess>();
 
@@ -61,7 +62,7 @@ process.on("exit", () => {
 
 const launch = (dataDir: string, port: number, bucket: string): Promise<{ child: ChildProcess; port: number }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT, dataDir, String(port), bucket], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--openssl-legacy-provider", SCRIPT, dataDir, String(port), bucket], { stdio: ["pipe", "pipe", "pipe"] });
     live.add(child);
     let stdout = "";
     let stderr = "";

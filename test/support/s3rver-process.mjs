@@ -9,11 +9,13 @@
 //   writers interleave; a reader sees a half-written object) and answers before the write ends.
 // - listObjects returns keys in byte order: stock s3rver walks directories in readdir order,
 //   so lists of more than one page (1000 keys) skip or repeat keys.
+// - getObject honours a range ending at byte 0 (`bytes=0-0`): stock s3rver reads `end: 0` as
+//   "no end" and returns the whole object.
 import S3rver from "s3rver";
 import FilesystemStore from "s3rver/lib/stores/filesystem.js";
 import S3Object from "s3rver/lib/models/object.js";
 import { randomBytes, createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -47,6 +49,16 @@ class AtomicStore extends FilesystemStore {
     await rename(temp, objectPath);
     await this.putMetadata(object.bucket, object.key, object.metadata, digest);
     return { size, md5: digest };
+  }
+
+  async getObject(bucketName, key, options) {
+    const object = await super.getObject(bucketName, key, options);
+    if (object?.content && options?.end === 0) {
+      object.content.destroy();
+      object.content = createReadStream(this.getResourcePath(bucketName, key, "object"), { start: options.start ?? 0, end: 0 });
+      object.range = { start: options.start ?? 0, end: 0 };
+    }
+    return object;
   }
 
   async listObjects(bucketName, options) {
@@ -98,7 +110,7 @@ const server = new S3rver({
   address: "127.0.0.1",
   port: Number(portText),
   directory,
-  silent: true,
+  silent: process.env.S3RVER_DEBUG !== "1",
   vhostBuckets: false,
   configureBuckets: [{ name: bucket }],
 });

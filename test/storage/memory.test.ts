@@ -1,0 +1,4 @@
+import { MemoryStorage } from "../../src/storage/memory.js";
+import { runStorageContract } from "./contract.js";
+
+runStorageContract("memory", async () => ({ storage: new MemoryStorage() }));
