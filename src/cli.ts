@@ -71,8 +71,69 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .action(on("check", async () => (await import("./commands/check.js")).runCheck));
 
   // --- backups (backup, backups, restore, expire, verify) ---
+  program
+    .command("backup")
+    .description("take a base backup of the database (then the other parts), then apply retention")
+    .addOption(new Option("--type <type>", "full, or incr (files unchanged since the previous backup are referenced)").choices(["full", "incr"]).default("full"))
+    .action(on("backup", async () => (await import("./commands/backup.js")).runBackup));
+  program
+    .command("backups")
+    .description("list backups, or show one (sizes, LSN range, WAL needed, recovery window)")
+    .argument("[backup-id]", "backup to show")
+    .action(on("backups", async () => (await import("./commands/backups.js")).runBackups));
+  program
+    .command("restore")
+    .description("restore a backup into a directory and configure recovery (point-in-time with a target)")
+    .requiredOption("--to <dir>", "target data directory (must be empty or absent unless --delta)")
+    .option("--backup <id>", "backup id or 'latest'", "latest")
+    .option("--target-time <time>", "recover up to this time (e.g. '2026-11-23 10:00:00+00')")
+    .option("--target-lsn <lsn>", "recover up to this LSN")
+    .option("--target-name <name>", "recover up to this restore point (pg_create_restore_point)")
+    .option("--target-immediate", "stop as soon as the backup is consistent")
+    .addOption(new Option("--target-action <action>", "what PostgreSQL does at the target").choices(["promote", "pause", "shutdown"]).default("promote"))
+    .option("--delta", "reuse a non-empty target: rewrite only files whose checksum differs, remove the others")
+    .option("--start", "start PostgreSQL on the restored directory and wait until recovery completes")
+    .option("--set <setting...>", "extra postgresql.auto.conf settings for the restored cluster (e.g. port=5433)")
+    .addOption(new Option("--archive-mode <mode>", "archive_mode of the restored cluster (off keeps a drill from writing to the repository)").choices(["off", "preserve"]).default("off"))
+    .option("--tablespace-map <oid=dir...>", "restore tablespace OID into DIR (default: inside the data directory's pg_tblspc)")
+    .option("--timeout <seconds>", "with --start: how long to wait for recovery", "3600")
+    .action(on("restore", async () => (await import("./commands/restore.js")).runRestore));
+  program
+    .command("expire")
+    .description("apply retention: delete old backup chains, leftovers of interrupted backups and WAL no kept backup needs")
+    .option("--dry-run", "show what would be deleted, delete nothing")
+    .action(on("expire", async () => (await import("./commands/expire.js")).runExpire));
+  program
+    .command("verify")
+    .description("re-read stored objects, check every checksum, and check the WAL chain of each backup")
+    .argument("[backup-id]", "verify only this backup")
+    .action(on("verify", async () => (await import("./commands/verify.js")).runVerify));
 
   // --- upgrades (upgrade, rollback, deployments, drift) ---
+  program
+    .command("upgrade")
+    .description("upgrade the application from a release tarball: preflight, stop, configs, migrations, switch, start, health gate; automatic rollback")
+    .argument("<tarball>", "release tarball (docs/release-format.md)")
+    .option("--plan", "print every change (files and drift class, migrations, service actions, disk) and exit 0 nothing / 2 changes / 4 blocked; writes nothing")
+    .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
+    .addOption(new Option("--config-policy <policy>", "config files edited locally AND changed upstream: fail (block), keep (write .zops-dist), replace (save .zops-old)").choices(["keep", "replace", "fail"]).default("fail"))
+    .option("--skip-migrations", "do not run pending migrations")
+    .option("--no-restart", "unpack and point `next` only; do not touch the service")
+    .option("--allow-downgrade", "allow a release older than the current one (or a database ahead of it)")
+    .action(on("upgrade", async () => (await import("./commands/upgrade.js")).runUpgrade));
+  program
+    .command("rollback")
+    .description("switch current back to last, restart and health-check (the database is not reverted); rolls back an interrupted upgrade")
+    .action(on("rollback", async () => (await import("./commands/rollback.js")).runRollback));
+  program
+    .command("deployments")
+    .description("list deployments with version and current/last/next marks")
+    .action(on("deployments", async () => (await import("./commands/deployments.js")).runDeployments));
+  program
+    .command("drift")
+    .description("report config files that differ from what zops installed (read only)")
+    .option("--diff", "show a unified diff installed -> on disk")
+    .action(on("drift", async () => (await import("./commands/drift.js")).runDrift));
 
   // --- files and drills (drill) ---
 
