@@ -1,7 +1,52 @@
-import { ZopsError } from "../errors/index.js";
-import type { CommandResult, GlobalOptions } from "../ui/output.js";
+import { makeProbeScope, PROBES } from "../../tasks/repo/check-probes.js";
+import { cleanupTask, probeTask, type ProbeResult, type RepoCheckContext } from "../../tasks/repo/check.js";
+import { openStorage } from "../storage/open.js";
+import { createTasks } from "../ui/run-tasks.js";
+import { formatDuration, formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
+import { loadCommandConfig } from "./context.js";
 
-// Placeholder until the repository commands land.
-export const runRepoCheck = async (_globals: GlobalOptions): Promise<CommandResult> => {
-  throw new ZopsError("INTERNAL", "repo check is not built yet");
+const render = (location: string, results: readonly ProbeResult[], cleanupError: string | undefined): string => {
+  const rows = results.map((result) => [
+    result.operation,
+    result.status === "ok" ? "ok" : result.status === "skipped" ? "skipped" : result.required ? "FAILED" : "failed (optional)",
+    result.status === "skipped" ? "" : formatDuration(result.ms),
+    result.detail,
+  ]);
+  const hints = [...new Set(results.flatMap((result) => (result.error?.hint ? [`HINT: ${result.error.hint}`] : [])))];
+  return [
+    `repository storage ${location}`,
+    formatTable([["OPERATION", "RESULT", "TIME", "DETAIL"], ...rows]),
+    ...(cleanupError ? [`WARNING: could not remove the test objects: ${cleanupError}`] : []),
+    ...hints,
+  ].join("\n");
+};
+
+// `zops repo check`: exercises put, get, range, stat, list, large/multipart, overwrite, missing key and delete under a scratch prefix (removed afterwards); read-only for repository data. Exit 0 when every required operation works, else the exit code of the first failure (6 for storage errors).
+export const runRepoCheck = async (globals: GlobalOptions): Promise<CommandResult> => {
+  const { config } = await loadCommandConfig(globals);
+  const storage = await openStorage(config);
+  const ctx: RepoCheckContext = { scope: makeProbeScope(storage), results: [] };
+  let cleanupError: string | undefined;
+  try {
+    await createTasks<RepoCheckContext>(PROBES.map(probeTask), globals, { exitOnError: false }).run(ctx);
+    await createTasks<RepoCheckContext>([cleanupTask()], globals)
+      .run(ctx)
+      .catch((error: unknown) => {
+        cleanupError = error instanceof Error ? error.message : String(error);
+      });
+  } finally {
+    await storage.close?.();
+  }
+  const failed = ctx.results.find((result) => result.status === "failed" && result.required);
+  return {
+    exitCode: failed ? (failed.error?.exitCode ?? 1) : 0,
+    text: render(storage.location, ctx.results, cleanupError),
+    json: {
+      ok: !failed,
+      location: storage.location,
+      capabilities: storage.capabilities,
+      results: ctx.results.map(({ error, ...result }) => ({ ...result, ms: Math.round(result.ms), ...(error ? { error: { code: error.code, message: error.message, hint: error.hint } } : {}) })),
+      ...(cleanupError ? { cleanupError } : {}),
+    },
+  };
 };

@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { chown, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { chown, mkdir, open, readdir, rename, rmdir, stat, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { dirname, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
@@ -39,7 +39,7 @@ export class FileStorage implements Storage {
     try {
       await this.makeDirectories(dirname(path));
       const counter = { size: 0 };
-      const output = createWriteStream(temp, { flags: "wx", mode: 0o640 });
+      const output = await this.createTemp(temp);
       const input = openBody(body);
       input.on("data", (chunk: Buffer) => {
         counter.size += chunk.length;
@@ -113,14 +113,45 @@ export class FileStorage implements Storage {
     }
   }
 
-  // Unlinks each key; missing files are ignored.
+  // Unlinks each key and removes directories the deletes left empty; missing files are ignored.
   async delete(keys: readonly string[]): Promise<void> {
+    const emptied = new Set<string>();
     for (const key of keys) {
+      const path = this.pathOf(key);
       try {
-        await unlink(this.pathOf(key));
+        await unlink(path);
+        emptied.add(dirname(path));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw mapFileError(error, this.location, key, "delete");
       }
+    }
+    for (const directory of [...emptied].sort().reverse()) await this.pruneDirectories(directory);
+  }
+
+  // Removes `directory` and its parents up to the root while they are empty (a concurrent put re-creates what it needs).
+  private async pruneDirectories(directory: string): Promise<void> {
+    for (let path = directory; path.length > this.root.length && path.startsWith(this.root); path = dirname(path)) {
+      try {
+        await rmdir(path);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  // Opens the temp file; when a concurrent delete pruned the directory in between, makes it again once.
+  private async createTemp(temp: string): Promise<WriteStream> {
+    const open = () =>
+      new Promise<WriteStream>((resolve, reject) => {
+        const stream = createWriteStream(temp, { flags: "wx", mode: 0o640 });
+        stream.once("open", () => resolve(stream)).once("error", reject);
+      });
+    try {
+      return await open();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      await this.makeDirectories(dirname(temp));
+      return open();
     }
   }
 
