@@ -94,7 +94,7 @@ const upgradeWith = async (ctx: UpgradeContext, globals: GlobalOptions): Promise
   }
   if (!hasChanges(ctx)) {
     await discardUnpacked(ctx);
-    return { text: `${ctx.manifest?.name} ${ctx.manifest?.version} is already current; nothing to do`, json: { ok: true, changed: false, version: ctx.manifest?.version } };
+    return { text: [`${ctx.manifest?.name} ${ctx.manifest?.version} is already current; nothing to do`, ...ctx.notes.map((note) => `note: ${note}`)].join("\n"), json: { ok: true, changed: false, version: ctx.manifest?.version, notes: ctx.notes } };
   }
   if (!ctx.options.restart) {
     const text = `prepared deployments/${ctx.deploymentName} (${ctx.manifest?.version}) as next; the service was not touched (--no-restart). Run the upgrade again without --no-restart to switch.`;

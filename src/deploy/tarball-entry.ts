@@ -47,7 +47,7 @@ export const resolveInsideRelease = (path: string, symlinks: ReadonlyMap<string,
     if (normalized !== top && !normalized.startsWith(`${top}/`)) return undefined;
     const link = symlinks.get(normalized);
     if (link !== undefined) {
-      const target = resolveInsideRelease(posix.join(posix.dirname(normalized), link), symlinks, top, depth + 1);
+      const target = resolveInsideRelease(`${posix.dirname(normalized)}/${link}`, symlinks, top, depth + 1);
       if (target === undefined) return undefined;
       resolved = target;
     } else {

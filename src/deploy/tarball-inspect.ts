@@ -82,7 +82,7 @@ export const inspectTarball = async (file: string, limits: TarballLimits, collec
   if (problem) throw problem;
   if (top === undefined || entries === 0) throw new ZopsError("PRECONDITION", `release tarball '${file}' is empty or not a tar archive`);
   for (const [path, target] of symlinks) {
-    if (resolveInsideRelease(posix.join(posix.dirname(path), target), symlinks, top) === undefined) throw refuse(file, path, `is a symlink to '${target}', which points outside the release`);
+    if (resolveInsideRelease(`${posix.dirname(path)}/${target}`, symlinks, top) === undefined) throw refuse(file, path, `is a symlink to '${target}', which points outside the release`);
   }
   for (const path of allPaths) {
     const parent = posix.dirname(path);

@@ -29,6 +29,8 @@ const manifestOf = (ctx: UpgradeContext) => {
   if (!ctx.manifest) throw new ZopsError("INTERNAL", "release manifest not read yet");
   return ctx.manifest;
 };
+// A real run that was blocked before unpacking has no release files to read further.
+const blockedBeforeUnpack = (ctx: UpgradeContext) => !ctx.options.plan && !ctx.deploymentPath;
 const migrationsDirIn = (ctx: UpgradeContext) => manifestOf(ctx).migrations;
 
 // Reads a file of the new release: from the unpacked deployment, or (plan) from the tarball's collected bodies.
@@ -123,7 +125,7 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
   }),
   step({
     title: "Render config templates and check drift",
-    skip: (ctx) => (manifestOf(ctx).configs.length === 0 ? "the release ships no config files" : false),
+    skip: (ctx) => (blockedBeforeUnpack(ctx) ? "blocked (see above)" : manifestOf(ctx).configs.length === 0 ? "the release ships no config files" : false),
     run: async (ctx, task) => {
       const manifest = manifestOf(ctx);
       const deployment = ctx.deploymentPath ?? join(ctx.paths.deployments, "<new>");
@@ -147,7 +149,7 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
   }),
   step({
     title: "Find pending migrations",
-    skip: (ctx) => (!migrationsDirIn(ctx) ? "the release has no migrations directory" : false),
+    skip: (ctx) => (blockedBeforeUnpack(ctx) ? "blocked (see above)" : !migrationsDirIn(ctx) ? "the release has no migrations directory" : false),
     run: async (ctx, task) => {
       const dir = migrationsDirIn(ctx) ?? "";
       ctx.migrations = ctx.deploymentPath && !ctx.options.plan

@@ -21,10 +21,18 @@ for (const raw of readFileSync(configPath, "utf8").split("\n")) {
 }
 const pidFile = config.pid_file;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// A zombie (exited, not yet reaped by its new parent) counts as stopped.
+const zombie = (pid) => {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
 const alive = (pid) => {
   try {
     process.kill(pid, 0);
-    return true;
+    return !zombie(pid);
   } catch (error) {
     return error.code === "EPERM";
   }
