@@ -50,3 +50,54 @@ export const backupDataPrefix = (id: string): string => `${BACKUPS_PREFIX}${id}/
 export const UPLOADS_PREFIX = "uploads/";
 export const SECRETS_PREFIX = "secrets/";
 export const DRILLS_PREFIX = "drills/";
+
+// --- uploads snapshots (docs/repository-format.md, "Uploads snapshots") ---
+const HEX64 = "[0-9a-f]{64}";
+/** Snapshot ids are UTC timestamps `YYYYMMDDTHHMMSSmmmZ`: they sort by time. */
+export const UPLOADS_SNAPSHOT_ID = /^\d{8}T\d{9}Z$/;
+// Pack of small files: content-addressed by the SHA-256 of the stored (compressed) bytes.
+export const uploadsPackKey = (sha256: string): string => `${UPLOADS_PREFIX}packs/${sha256.slice(0, 2)}/${sha256}.tar.zst`;
+// Large file in its own object: content-addressed by the SHA-256 of the file's content.
+export const uploadsBlobKey = (sha256: string): string => `${UPLOADS_PREFIX}blobs/${sha256.slice(0, 2)}/${sha256}.zst`;
+// Blob index object: content-addressed by the SHA-256 of its stored bytes.
+export const uploadsIndexKey = (sha256: string): string => `${UPLOADS_PREFIX}index/${sha256}.json.zst`;
+// Snapshot manifest (written last): id plus SHA-256 of its stored bytes.
+export const uploadsSnapshotKey = (id: string, sha256: string): string => `${UPLOADS_PREFIX}snapshots/${id}-${sha256}.json.zst`;
+// In-progress marker of a running snapshot (deleted when it ends).
+export const uploadsRunningKey = (id: string): string => `${UPLOADS_PREFIX}running/${id}.json`;
+export const UPLOADS_PACKS_PREFIX = `${UPLOADS_PREFIX}packs/`;
+export const UPLOADS_BLOBS_PREFIX = `${UPLOADS_PREFIX}blobs/`;
+export const UPLOADS_INDEX_PREFIX = `${UPLOADS_PREFIX}index/`;
+export const UPLOADS_SNAPSHOTS_PREFIX = `${UPLOADS_PREFIX}snapshots/`;
+export const UPLOADS_RUNNING_PREFIX = `${UPLOADS_PREFIX}running/`;
+// Splits a snapshot manifest key into id and SHA-256, or undefined for a foreign key.
+export const parseUploadsSnapshotKey = (key: string): { id: string; sha256: string } | undefined => {
+  const match = new RegExp(`^${UPLOADS_PREFIX}snapshots/(\\d{8}T\\d{9}Z)-(${HEX64})\\.json\\.zst$`).exec(key);
+  return match?.[1] && match[2] ? { id: match[1], sha256: match[2] } : undefined;
+};
+// SHA-256 named by a content-addressed pack, blob or index key, or undefined.
+export const uploadsObjectSha = (key: string): string | undefined =>
+  new RegExp(`^${UPLOADS_PREFIX}(?:packs|blobs|index)/(?:[0-9a-f]{2}/)?(${HEX64})\\.(?:tar\\.zst|zst|json\\.zst)$`).exec(key)?.[1];
+
+// --- secrets archives (docs/repository-format.md, "Secrets archives") ---
+/** Secrets archive ids are UTC timestamps like uploads snapshot ids. */
+export const SECRETS_ARCHIVE_ID = /^\d{8}T\d{9}Z$/;
+// age-encrypted tar, content-addressed by the SHA-256 of the ciphertext.
+export const secretsArchiveKey = (sha256: string): string => `${SECRETS_PREFIX}archives/${sha256}.tar.age`;
+// Archive manifest (written last; no secret content): id plus SHA-256 of its bytes.
+export const secretsManifestKey = (id: string, sha256: string): string => `${SECRETS_PREFIX}manifests/${id}-${sha256}.json`;
+export const SECRETS_ARCHIVES_PREFIX = `${SECRETS_PREFIX}archives/`;
+export const SECRETS_MANIFESTS_PREFIX = `${SECRETS_PREFIX}manifests/`;
+// Splits a secrets manifest key into id and SHA-256, or undefined for a foreign key.
+export const parseSecretsManifestKey = (key: string): { id: string; sha256: string } | undefined => {
+  const match = new RegExp(`^${SECRETS_PREFIX}manifests/(\\d{8}T\\d{9}Z)-(${HEX64})\\.json$`).exec(key);
+  return match?.[1] && match[2] ? { id: match[1], sha256: match[2] } : undefined;
+};
+
+// --- base backups (docs/repository-format.md "Base backups") ---
+// Key of data object number `sequence` of backup `id` (a bundle of small files or one piece of a large file).
+export const backupObjectKey = (id: string, sequence: number): string => `${backupDataPrefix(id)}${String(sequence).padStart(6, "0")}.zst`;
+// Prefix of everything stored for backup `id` (manifest and data).
+export const backupPrefix = (id: string): string => `${BACKUPS_PREFIX}${id}/`;
+// Backup id named by a key under backups/, or undefined for a foreign key.
+export const backupIdOfKey = (key: string): string | undefined => /^backups\/([0-9]{8}T[0-9]{6}[FI](?:-[0-9]+)?)\//.exec(key)?.[1];
