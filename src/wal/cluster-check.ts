@@ -17,6 +17,6 @@ export const checkClusterOnce = async (storage: Storage, config: Pick<ZopsConfig
   }
   await openRepository(storage);
   await ensureClusterIdentity(storage, facts.systemIdentifier, facts.pgVersion);
-  await writeIdentityRecord(spool, { location: config.repository.url, ...facts, checkedAt: new Date(now).toISOString() });
+  await writeIdentityRecord(spool, { location: config.repository.url, ...facts, checkedAt: new Date(now).toISOString() }).catch(() => undefined); // cache only
   return { ...facts, cached: false };
 };

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { ZopsConfig } from "../config/index.js";
 import type { GlobalOptions } from "../ui/output.js";
 import { writeFileAtomic } from "./atomic-file.js";
+import { adoptSpoolOwner } from "./spool-owner.js";
 
 // A validated-config cache for the per-segment commands. Parsing zops.yml loads yaml and zod (~100 ms of
 // start-up, measured on the bundle), paid by every wal-push/wal-fetch process. The cache holds the validated
@@ -42,6 +43,7 @@ export const loadWalConfig = async (globals: Pick<GlobalOptions, "config">, data
     const { mkdir } = await import("node:fs/promises");
     await mkdir(join(cachePath, ".."), { recursive: true, mode: 0o700 })
       .then(() => writeFileAtomic(cachePath, JSON.stringify({ key, config } satisfies CacheFile), { mode: 0o600 }))
+      .then(() => adoptSpoolOwner(join(cachePath, "..")))
       .catch(() => undefined);
   }
   return config;

@@ -3,7 +3,9 @@ import { ZopsError } from "../errors/index.js";
 import { walFileKind } from "../repo/layout.js";
 import { openStorage } from "../storage/open.js";
 import { writeFileAtomic } from "./atomic-file.js";
+import { join } from "node:path";
 import { settleBounded } from "./bounded.js";
+import { adoptSpoolOwner } from "./spool-owner.js";
 import { dataDirOfWalPath } from "./data-dir.js";
 import { fetchWalFile } from "./fetch-file.js";
 import { cleanFetchSpool, fetchSpoolDir, listSpooled, prepareFetchSpool, spoolSegment, takeSpooled } from "./fetch-spool.js";
@@ -30,14 +32,14 @@ export const walFetch = async (config: ZopsConfig, name: string, dest: string): 
   const kind = walFileKind(name);
   if (!kind) throw new ZopsError("USAGE", `'${name}' is not a WAL file name`, { hint: "restore_command must pass %f and %p: wal-fetch %f %p" });
   const dataDir = dataDirOfWalPath(dest);
-  const spool = dataDir && config.wal.prefetch > 0 ? fetchSpoolDir(dataDir) : undefined;
-  if (spool && kind === "segment") {
+  let spool = dataDir && config.wal.prefetch > 0 && kind === "segment" ? fetchSpoolDir(dataDir) : undefined;
+  if (spool) {
     await cleanFetchSpool(spool, name);
-    if (await takeSpooled(spool, name, dest)) return { name, source: "spool", size: 0, prefetched: [], durationMs: performance.now() - started };
+    if (await takeSpooled(spool, name, dest).catch(() => false)) return { name, source: "spool", size: 0, prefetched: [], durationMs: performance.now() - started };
+    // The spool is an optimisation: if it cannot be created, fetch without prefetching.
+    spool = await prepareFetchSpool(spool).then(() => spool, () => undefined);
   }
-
-  const ahead = spool && kind === "segment" ? await prefetchCandidates(spool, name, config.wal.prefetch) : [];
-  if (spool && ahead.length > 0) await prepareFetchSpool(spool);
+  const ahead = spool ? await prefetchCandidates(spool, name, config.wal.prefetch) : [];
   const storage = await openStorage(config);
   try {
     const abort = new AbortController();
@@ -56,6 +58,7 @@ export const walFetch = async (config: ZopsConfig, name: string, dest: string): 
     const [main, ...rest] = results;
     if (!main || main.status === "rejected") throw main?.reason ?? new Error("wal-fetch: no result");
     const prefetched = ahead.filter((_, index) => rest[index]?.status === "fulfilled");
+    if (spool) await adoptSpoolOwner(join(spool, ".."));
     return { name, source: "repository", size: main.value, prefetched, durationMs: performance.now() - started };
   } finally {
     await storage.close?.();

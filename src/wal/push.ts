@@ -4,6 +4,7 @@ import type { ZopsConfig } from "../config/index.js";
 import { messageOf } from "../errors/index.js";
 import { openStorage } from "../storage/open.js";
 import { settleBounded } from "./bounded.js";
+import { adoptSpoolOwner } from "./spool-owner.js";
 import { checkClusterOnce } from "./cluster-check.js";
 import { dataDirOfWalPath } from "./data-dir.js";
 import { selectPushAhead } from "./push-ahead.js";
@@ -55,7 +56,8 @@ export const walPush = async (config: ZopsConfig, path: string): Promise<WalPush
       if (index > 0 && abort.signal.aborted) throw new Error("skipped: the asked-for file failed");
       try {
         const pushed = await pushWalFile(storage, join(walDir, file), file, { level, signal: index > 0 ? abort.signal : undefined });
-        if (index > 0) await writePushRecord(spool, { name: file, sha256: pushed.sha256, key: pushed.key, location: config.repository.url, pushedAt: new Date().toISOString() });
+        // Best effort: without the record, PostgreSQL's own call finds the file stored ("exists").
+        if (index > 0) await writePushRecord(spool, { name: file, sha256: pushed.sha256, key: pushed.key, location: config.repository.url, pushedAt: new Date().toISOString() }).catch(() => undefined);
         return pushed;
       } catch (error) {
         if (index === 0) abort.abort();
@@ -66,6 +68,7 @@ export const walPush = async (config: ZopsConfig, path: string): Promise<WalPush
     if (main?.status === "rejected") throw main.reason;
     if (!main) throw new Error("wal-push: no result");
     await cleanPushSpool(spool);
+    await adoptSpoolOwner(spool);
     const pushedAhead = rest.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
     const aheadFailures = rest.flatMap((result, index) => (result.status === "rejected" ? [{ name: ahead[index] ?? "?", error: messageOf(result.reason) }] : []));
     return { name, status: main.value.status, sha256: main.value.sha256, pushedAhead, aheadFailures, identityCached: identity.cached, durationMs: performance.now() - started };

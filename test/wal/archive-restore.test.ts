@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { walKey } from "../../src/repo/layout.js";
 import { findWalObject, listWal, segmentsOf } from "../../src/wal/catalog.js";
+import { walFetch } from "../../src/wal/fetch.js";
 import { startCluster, type TestCluster } from "../support/postgres.js";
 import { makeTempDir } from "../support/temp.js";
-import { archiveCommand, generateSegments, makeFileRepository, restoreCommand, runZops, storageOf, waitArchived, writeTestConfig, type WalTestConfig } from "./support.js";
+import { archiveCommand, generateSegments, makeFileRepository, restoreCommand, runZops, storageOf, waitArchived, waitRecoveryOutcome, writeTestConfig, type WalTestConfig } from "./support.js";
 
 // The whole WAL path against a real cluster and a file repository: archive_command = zops wal-push under
 // write load, every segment fetched back byte-identical, a restore replaying to the expected LSN, a hole in
@@ -51,15 +52,16 @@ describe("wal-push / wal-fetch with a file repository", () => {
     expect(status.filter((entry) => entry.endsWith(".ready") && segments.includes(entry.slice(0, 24)))).toEqual([]);
   });
 
+  // In-process walFetch (the command's whole logic minus config loading) keeps 55 fetches fast; the CLI path is
+  // what the recovery tests below drive through restore_command, and test/wal/wal-cli.test.ts checks its exit codes.
   it("fetches every archived segment back byte-identical (prefetching into the spool)", async () => {
     const target = join(await makeTempDir("fetch"), "data");
     await mkdir(join(target, "pg_wal"), { recursive: true });
     let fromSpool = 0;
     for (const name of segments) {
       const dest = join(target, "pg_wal", "RECOVERYXLOG");
-      const result = await runZops(["--config", config.path, "--json", "wal-fetch", name, dest]);
-      expect(result.exitCode, result.stderr).toBe(0);
-      if (JSON.parse(result.stdout).source === "spool") fromSpool += 1;
+      const result = await walFetch(config.config, name, dest);
+      if (result.source === "spool") fromSpool += 1;
       const [fetched, original] = await Promise.all([readFile(dest), readFile(join(source.dataDir, "pg_wal", name))]);
       expect(fetched.equals(original), name).toBe(true);
     }
@@ -79,12 +81,13 @@ describe("wal-push / wal-fetch with a file repository", () => {
     });
     clusters.push(replica);
     await replica.start();
+    expect(await waitRecoveryOutcome(replica)).toBe("promoted");
     const [row] = await replica.query<{ rows: string; recovery: boolean; reached: boolean }>(
       `select count(*)::text as rows, pg_is_in_recovery() as recovery, pg_current_wal_lsn() >= '${targetLsn}'::pg_lsn as reached from wal_load`,
     );
     expect(row).toEqual({ rows: String(expectedRows), recovery: false, reached: true });
     const log = await readFile(replica.logFile, "utf8");
-    expect(log).toMatch(/recovery stopping after WAL location \(LSN\) "|recovery stopping before|reached|consistent recovery state reached/);
+    expect(log).toContain(`recovery stopping after WAL location (LSN) "${targetLsn}"`);
   });
 
   it("stops recovery with an error (no promotion) when a segment is missing from the repository", async () => {
@@ -104,7 +107,8 @@ describe("wal-push / wal-fetch with a file repository", () => {
     await chownTree(restored, source);
     const replica = await startCluster({ dataDir: restored, start: false, settings: { archive_mode: "off", hot_standby: "off", restore_command: restoreCommand(holeConfig) } });
     clusters.push(replica);
-    await expect(replica.start(60)).rejects.toThrow();
+    await replica.start(60).catch(() => undefined); // pg_ctl may return before recovery reaches the hole
+    expect(await waitRecoveryOutcome(replica)).toBe("stopped");
     const log = await readFile(replica.logFile, "utf8");
     expect(log).toContain(`WAL file ${missing} is missing from repository`);
     expect(log).toMatch(/FATAL/);

@@ -73,3 +73,20 @@ export const waitArchived = async (cluster: TestCluster, name: string, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 };
+
+// Waits for a cluster started on a recovery.signal (hot_standby off) to finish: `promoted` once it accepts
+// read-write connections, `stopped` once the server is gone (recovery aborted); throws after `timeoutMs`.
+export const waitRecoveryOutcome = async (cluster: TestCluster, timeoutMs = 120_000): Promise<"promoted" | "stopped"> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const [row] = await cluster.query<{ recovery: boolean }>("select pg_is_in_recovery() as recovery");
+      if (row && !row.recovery) return "promoted";
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ECONNREFUSED") return "stopped";
+    }
+    if (Date.now() > deadline) throw new Error(`recovery neither finished nor failed within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+};

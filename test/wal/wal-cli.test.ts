@@ -1,0 +1,164 @@
+import { randomBytes } from "node:crypto";
+import { cp, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compressBuffer } from "../../src/compress/zstd.js";
+import { sha256Of } from "../../src/crypto/hash.js";
+import { walKey } from "../../src/repo/layout.js";
+import { findWalObject, listWal } from "../../src/wal/catalog.js";
+import { compareWalNames, nextSegment, parseLsn, segmentForLsn, segmentRange, segmentStartLsn } from "../../src/wal/segment-name.js";
+import { makeTempDir } from "../support/temp.js";
+import { makeFileRepository, runZops, storageOf, writeTestConfig, type WalTestConfig } from "./support.js";
+
+const SEG = (n: number) => `00000001000000000000${n.toString(16).toUpperCase().padStart(4, "0")}`;
+
+describe("WAL segment names", () => {
+  it("does segment arithmetic across the log boundary", () => {
+    expect(nextSegment("0000000100000000000000FE")).toBe("0000000100000000000000FF");
+    expect(nextSegment("0000000100000000000000FF")).toBe("000000010000000100000000");
+    expect(segmentForLsn("0/3000028", 1)).toBe("000000010000000000000003");
+    expect(segmentForLsn("16/B374D848", 2)).toBe("0000000200000016000000B3");
+    expect(segmentStartLsn("000000010000000100000002")).toBe(parseLsn("1/2000000"));
+    expect(segmentRange("0000000100000000000000FE", "000000010000000100000001")).toEqual([
+      "0000000100000000000000FE",
+      "0000000100000000000000FF",
+      "000000010000000100000000",
+      "000000010000000100000001",
+    ]);
+    expect(compareWalNames("000000010000000000000002", "000000020000000000000001")).toBeLessThan(0);
+    expect(() => nextSegment("00000001.history")).toThrow(/not a WAL segment name/);
+    expect(() => parseLsn("12345")).toThrow(/not an LSN/);
+  });
+});
+
+// CLI behaviour on a fake data directory (no server needed): exit codes PostgreSQL depends on.
+describe("wal-push / wal-fetch exit codes and spools", () => {
+  let config: WalTestConfig;
+  let dataDir: string;
+  let repoDir: string;
+  const files = new Map<string, Buffer>();
+
+  beforeAll(async () => {
+    const repo = await makeFileRepository();
+    repoDir = repo.dir;
+    config = await writeTestConfig({ url: repo.url }, { wal: { pushAhead: 3, prefetch: 2 } });
+    dataDir = await makeTempDir("data");
+    await mkdir(join(dataDir, "pg_wal", "archive_status"), { recursive: true });
+    await mkdir(join(dataDir, "global"), { recursive: true });
+    const control = Buffer.alloc(8192);
+    control.writeBigUInt64LE(7_000_000_000_000_000_001n, 0);
+    await writeFile(join(dataDir, "global", "pg_control"), control);
+    await writeFile(join(dataDir, "PG_VERSION"), "15\n");
+    for (let n = 1; n <= 6; n += 1) {
+      const data = randomBytes(256 * 1024);
+      files.set(SEG(n), data);
+      await writeFile(join(dataDir, "pg_wal", SEG(n)), data);
+      await writeFile(join(dataDir, "pg_wal", "archive_status", `${SEG(n)}.ready`), "");
+    }
+  });
+
+  const push = (name: string) => runZops(["--config", config.path, "--json", "wal-push", join("pg_wal", name)], { cwd: dataDir });
+  const done = (name: string) => cp(join(dataDir, "pg_wal", "archive_status", `${name}.ready`), join(dataDir, "pg_wal", "archive_status", `${name}.done`)).then(() =>
+    import("node:fs/promises").then(({ unlink }) => unlink(join(dataDir, "pg_wal", "archive_status", `${name}.ready`))),
+  );
+
+  it("pushes ahead, then serves PostgreSQL's later calls from the spool; records are checksum-verified", async () => {
+    const first = await push(SEG(1));
+    expect(first.exitCode, first.stderr).toBe(0);
+    const result = JSON.parse(first.stdout) as { status: string; pushedAhead: { name: string }[]; identityCached: boolean };
+    expect(result.status).toBe("stored");
+    expect(result.identityCached).toBe(false);
+    expect(result.pushedAhead.map((item) => item.name)).toEqual([SEG(2), SEG(3), SEG(4)]);
+    await done(SEG(1));
+    expect((await readdir(join(dataDir, "pg_wal", "zops-spool", "push"))).sort()).toEqual([SEG(2), SEG(3), SEG(4)]);
+
+    const second = JSON.parse((await push(SEG(2))).stdout) as { status: string };
+    expect(second.status).toBe("spooled");
+    await done(SEG(2));
+
+    // A record whose checksum does not match the file is not trusted: the file is really pushed (here: found identical).
+    const record = JSON.parse(await readFile(join(dataDir, "pg_wal", "zops-spool", "push", SEG(3)), "utf8")) as Record<string, string>;
+    await writeFile(join(dataDir, "pg_wal", "zops-spool", "push", SEG(3)), JSON.stringify({ ...record, sha256: "0".repeat(64) }));
+    const third = JSON.parse((await push(SEG(3))).stdout) as { status: string; identityCached: boolean };
+    expect(third.status).toBe("exists");
+    expect(third.identityCached).toBe(true);
+    await done(SEG(3));
+
+    const stored = await listWal(await storageOf(config));
+    for (let n = 1; n <= 6; n += 1) {
+      const object = stored.find((item) => item.name === SEG(n));
+      expect(object?.key, SEG(n)).toBe(walKey(SEG(n), sha256Of(files.get(SEG(n)) ?? "")));
+    }
+  });
+
+  it("wal-fetch: exit 1 for a segment beyond the end of the archive, 0 with the bytes otherwise, from the prefetch spool next", async () => {
+    const target = await makeTempDir("restore");
+    await mkdir(join(target, "pg_wal"));
+    const dest = join(target, "pg_wal", "RECOVERYXLOG");
+    const fetch = (name: string) => runZops(["--config", config.path, "--json", "wal-fetch", name, dest]);
+    const one = await fetch(SEG(1));
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({ source: "repository", prefetched: [SEG(2), SEG(3)] });
+    expect((await readFile(dest)).equals(files.get(SEG(1)) ?? Buffer.alloc(0))).toBe(true);
+    const two = await fetch(SEG(2));
+    expect(JSON.parse(two.stdout)).toMatchObject({ source: "spool" });
+    expect((await readFile(dest)).equals(files.get(SEG(2)) ?? Buffer.alloc(0))).toBe(true);
+
+    // A spooled copy that was damaged on disk is re-verified, dropped and fetched again.
+    const spool = join(target, "pg_wal", "zops-spool", "fetch");
+    const entry = (await readdir(spool)).find((name) => name.startsWith(SEG(3)));
+    await writeFile(join(spool, entry ?? "x"), randomBytes(10));
+    const three = await fetch(SEG(3));
+    expect(JSON.parse(three.stdout)).toMatchObject({ source: "repository" });
+    expect((await readFile(dest)).equals(files.get(SEG(3)) ?? Buffer.alloc(0))).toBe(true);
+
+    const end = await fetch(SEG(0x40));
+    expect(end.exitCode).toBe(1);
+    expect(end.stderr).toMatch(/STORAGE_NOT_FOUND\]: WAL file 0000000100000000000000(40) is not in repository/);
+  });
+
+  it("wal-fetch: exit 128 (recovery stops) for a corrupt object, a hole in the chain, a missing repository", async () => {
+    const dest = join(await makeTempDir("out"), "seg");
+    const storage = await storageOf(config);
+    // Corrupt: a valid zstd frame whose content does not match the checksum in its key.
+    const victim = await findWalObject(storage, SEG(1));
+    await writeFile(join(repoDir, ...(victim?.key ?? "").split("/")), compressBuffer(randomBytes(1000)));
+    const corrupt = await runZops(["--config", config.path, "wal-fetch", SEG(1), dest]);
+    expect(corrupt.exitCode).toBe(128);
+    expect(corrupt.stderr).toMatch(/VERIFY_FAILED\]: WAL object '.*' .* is corrupt: checksum mismatch/);
+    // Truncated frame.
+    await writeFile(join(repoDir, ...(victim?.key ?? "").split("/")), compressBuffer(files.get(SEG(1)) ?? Buffer.alloc(0)).subarray(0, 5000));
+    const truncated = await runZops(["--config", config.path, "wal-fetch", SEG(1), dest]);
+    expect(truncated.exitCode).toBe(128);
+    expect(truncated.stderr).toMatch(/is corrupt: not a valid zstd frame/);
+
+    // A hole: segment 5 was pushed ahead? Push 5 and 6 explicitly, delete 5.
+    for (const name of [SEG(4), SEG(5), SEG(6)]) expect((await push(name)).exitCode).toBe(0);
+    const five = await findWalObject(storage, SEG(5));
+    await storage.delete([five?.key ?? ""]);
+    const hole = await runZops(["--config", config.path, "wal-fetch", SEG(5), dest]);
+    expect(hole.exitCode).toBe(128);
+    expect(hole.stderr).toMatch(/WAL file 000000010000000000000005 is missing .* although later segment 000000010000000000000006 .* has a hole/);
+
+    const nowhere = await writeTestConfig({ url: `file://${await makeTempDir("empty")}` });
+    const missingRepo = await runZops(["--config", nowhere.path, "wal-fetch", SEG(1), dest]);
+    expect(missingRepo.exitCode).toBe(128);
+    expect(missingRepo.stderr).toMatch(/REPO_INVALID\]: no zops repository/);
+
+    const badName = await runZops(["--config", config.path, "wal-fetch", "RECOVERYXLOG", dest]);
+    expect(badName.exitCode).toBe(128);
+  });
+
+  it("wal-push: one clear line and a non-zero exit when the repository cannot be written", async () => {
+    const blocker = join(await makeTempDir("blocked"), "file");
+    await writeFile(blocker, "not a directory");
+    const broken = await writeTestConfig({ url: `file://${blocker}/repo` });
+    const fresh = await makeTempDir("data2");
+    await cp(dataDir, fresh, { recursive: true, filter: (source) => !source.includes("zops-spool") });
+    const result = await runZops(["--config", broken.path, "wal-push", join("pg_wal", SEG(6))], { cwd: fresh });
+    expect(result.exitCode).not.toBe(0);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines[0]).toMatch(/^zops wal-push: ERROR \[(REPO_INVALID|STORAGE_IO)\]: /);
+    expect(lines.length).toBeLessThanOrEqual(2);
+  });
+});
