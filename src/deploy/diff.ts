@@ -23,10 +23,10 @@ const withFiles = async <T>(sides: readonly DiffSide[], fn: (paths: string[]) =>
   }
 };
 
-// A 3-way diff (`diff3`: local, base, upstream) showing both the local edit and the upstream change; temp files only.
+// A 3-way view (`diff3 -m`: the file merged with conflict markers, local | base | upstream) showing both the local edit and the upstream change; temp files only.
 export const threeWayDiff = (local: DiffSide, base: DiffSide, upstream: DiffSide): Promise<string> =>
   withFiles([local, base, upstream], async ([a = "", b = "", c = ""]) => {
-    const result = await run("diff3", ["-L", local.label, "-L", base.label, "-L", upstream.label, a, b, c], { reject: false });
+    const result = await run("diff3", ["-m", "-L", local.label, "-L", base.label, "-L", upstream.label, a, b, c], { reject: false });
     return result.exitCode === 2 ? `diff3 failed: ${result.stderr}` : result.stdout;
   });
 
