@@ -6,7 +6,8 @@ import { chmod, rm } from "node:fs/promises";
 
 await rm("dist", { recursive: true, force: true });
 await build({
-  entryPoints: ["src/bin/zops.ts"],
+  // zops-worker.js: the worker-thread entry of the backup/restore pool (src/backup/worker-pool.ts finds it beside zops.js).
+  entryPoints: { zops: "src/bin/zops.ts", "zops-worker": "src/backup/worker.ts" },
   outdir: "dist/bin",
   bundle: true,
   splitting: true,

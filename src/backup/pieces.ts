@@ -1,0 +1,147 @@
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
+import { compressBuffer, decompressBuffer } from "../compress/zstd.js";
+
+// The byte work of backups and restores, run inside worker threads (src/backup/worker.ts) so that
+// zstd and SHA-256 use every core. A data object is a concatenation of zstd frames, one per piece.
+
+/** A range of a file to store. */
+export interface PackPiece {
+  readonly absolute: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+export interface PackedPiece {
+  /** Bytes actually read (less than asked when the file shrank meanwhile; 0 when it vanished). */
+  readonly size: number;
+  readonly sha256: string;
+  readonly frameOffset: number;
+  readonly frameLength: number;
+  readonly vanished: boolean;
+}
+
+export interface PackResult {
+  readonly data: Uint8Array;
+  readonly sha256: string;
+  readonly pieces: PackedPiece[];
+}
+
+// Reads each piece, hashes it and compresses it into its own zstd frame; returns the object bytes and facts. Never throws for a file that vanished (reported as vanished); other I/O errors throw.
+export const packPieces = async (pieces: readonly PackPiece[], level: number): Promise<PackResult> => {
+  const frames: Buffer[] = [];
+  const packed: PackedPiece[] = [];
+  let offset = 0;
+  for (const piece of pieces) {
+    const content = await readRange(piece.absolute, piece.offset, piece.length);
+    const frame = compressBuffer(content ?? Buffer.alloc(0), level);
+    packed.push({ size: content?.length ?? 0, sha256: createHash("sha256").update(content ?? Buffer.alloc(0)).digest("hex"), frameOffset: offset, frameLength: frame.length, vanished: content === undefined });
+    frames.push(frame);
+    offset += frame.length;
+  }
+  const data = Buffer.concat(frames, offset);
+  return { data, sha256: createHash("sha256").update(data).digest("hex"), pieces: packed };
+};
+
+// Reads `length` bytes at `offset` (fewer at end of file); undefined when the file does not exist.
+const readRange = async (path: string, offset: number, length: number): Promise<Buffer | undefined> => {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === length ? buffer : buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+};
+
+/** A piece to extract from an object, and where to write it (no `absolute`: check only). */
+export interface UnpackPiece {
+  /** File path as the manifest names it (for messages). */
+  readonly path: string;
+  readonly absolute?: string;
+  readonly fileOffset: number;
+  readonly frameOffset: number;
+  readonly frameLength: number;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** What went wrong with one object: the message names the object and the file. */
+export interface UnpackProblem {
+  readonly path?: string;
+  readonly message: string;
+}
+
+// Checks the object's SHA-256 (when `objectSha256` is given: whole objects only), then decompresses every piece, checks its size and SHA-256 and writes it at its offset. Returns problems instead of throwing, so the caller can name every damaged file.
+export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: string | undefined, pieces: readonly UnpackPiece[]): Promise<UnpackProblem[]> => {
+  if (objectSha256 !== undefined) {
+    const actual = createHash("sha256").update(data).digest("hex");
+    if (actual !== objectSha256) {
+      const files = [...new Set(pieces.map((piece) => piece.path))];
+      return [{ path: files[0], message: `object '${key}' checksum mismatch (expected ${objectSha256}, got ${actual}); it holds ${describeFiles(files)}` }];
+    }
+  }
+  const problems: UnpackProblem[] = [];
+  for (const piece of pieces) {
+    let content: Buffer;
+    try {
+      content = decompressBuffer(data.subarray(piece.frameOffset, piece.frameOffset + piece.frameLength));
+    } catch (error) {
+      problems.push({ path: piece.path, message: `file '${piece.path}' in object '${key}' is corrupt: ${(error as Error).message}` });
+      continue;
+    }
+    const sha256 = createHash("sha256").update(content).digest("hex");
+    if (content.length !== piece.size || sha256 !== piece.sha256) {
+      problems.push({ path: piece.path, message: `file '${piece.path}' (offset ${piece.fileOffset}) in object '${key}' checksum mismatch` });
+      continue;
+    }
+    if (piece.absolute) await writeAt(piece.absolute, piece.fileOffset, content);
+  }
+  return problems;
+};
+
+const describeFiles = (files: readonly string[]): string =>
+  files.length <= 3 ? files.map((file) => `'${file}'`).join(", ") : `'${files[0]}', '${files[1]}' and ${files.length - 2} more files`;
+
+const writeAt = async (path: string, offset: number, content: Buffer): Promise<void> => {
+  const handle = await open(path, "r+");
+  try {
+    let written = 0;
+    while (written < content.length) {
+      const { bytesWritten } = await handle.write(content, written, content.length - written, offset + written);
+      written += bytesWritten;
+    }
+  } finally {
+    await handle.close();
+  }
+};
+
+/** A local file range to compare with the manifest (delta restore). */
+export interface HashPiece {
+  readonly absolute: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly sha256: string;
+}
+
+// True when every range of the local file has the recorded SHA-256 (false when the file is missing or shorter).
+export const piecesMatch = async (pieces: readonly HashPiece[]): Promise<boolean> => {
+  for (const piece of pieces) {
+    const content = await readRange(piece.absolute, piece.offset, piece.length);
+    if (!content || content.length !== piece.length) return false;
+    if (createHash("sha256").update(content).digest("hex") !== piece.sha256) return false;
+  }
+  return true;
+};

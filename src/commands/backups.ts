@@ -1,0 +1,57 @@
+import { listBackups, readManifest, type BackupManifest } from "../backup/manifest.js";
+import { openRepository } from "../repo/repository.js";
+import { openStorage } from "../storage/open.js";
+import { formatBytes, formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
+import { listWal, segmentsOf } from "../wal/catalog.js";
+import { describeBackup } from "./backup.js";
+import { loadCommandConfig } from "./context.js";
+
+// `zops backups [ID]`: lists completed backups (interrupted ones have no manifest and never show) with the recovery window, or shows one backup. Read-only.
+export const runBackups = async (globals: GlobalOptions, backupId?: string): Promise<CommandResult> => {
+  const { config } = await loadCommandConfig(globals);
+  const storage = await openStorage(config);
+  try {
+    await openRepository(storage);
+    if (backupId) return showBackup(await readManifest(storage, backupId));
+    const backups = await listBackups(storage);
+    const wal = segmentsOf(await listWal(storage));
+    const newest = wal[wal.length - 1]?.name;
+    const oldest = backups[0];
+    const window = oldest ? { from: oldest.stoppedAt, fromLsn: oldest.stopLsn, throughSegment: newest ?? oldest.walStop } : undefined;
+    const rows = [["ID", "TYPE", "PARENT", "STARTED", "DURATION", "DATABASE", "STORED", "LSN", "WAL NEEDED"]];
+    for (const backup of backups) {
+      rows.push([
+        backup.id,
+        backup.type,
+        backup.parent ?? "-",
+        backup.startedAt.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+        `${Math.round((Date.parse(backup.stoppedAt) - Date.parse(backup.startedAt)) / 1000)} s`,
+        formatBytes(backup.sizes.database),
+        formatBytes(backup.sizes.stored),
+        `${backup.startLsn} - ${backup.stopLsn}`,
+        backup.walStart === backup.walStop ? backup.walStart : `${backup.walStart} - ${backup.walStop}`,
+      ]);
+    }
+    const text =
+      backups.length === 0
+        ? "no backups"
+        : `${formatTable(rows)}\n\nrecovery window: from ${window?.from} (LSN ${window?.fromLsn}) through archived WAL segment ${window?.throughSegment}`;
+    return { text, json: { backups: backups.map((backup) => describeBackup(backup)), recoveryWindow: window ?? null, newestWal: newest ?? null } };
+  } finally {
+    await storage.close?.();
+  }
+};
+
+const showBackup = (backup: BackupManifest): CommandResult => {
+  const referenced = backup.files.filter((file) => file.storedIn !== backup.id).length;
+  const text = [
+    `backup ${backup.id} (${backup.type}${backup.parent ? ` on ${backup.parent}, chain of ${backup.full}` : ""})`,
+    `  started ${backup.startedAt}, stopped ${backup.stoppedAt}`,
+    `  PostgreSQL ${backup.pgVersion}, system identifier ${backup.systemIdentifier}, timeline ${backup.timeline}`,
+    `  LSN ${backup.startLsn} - ${backup.stopLsn}; WAL needed ${backup.walStart} - ${backup.walStop}`,
+    `  database ${formatBytes(backup.sizes.database)} in ${backup.files.length} files (${referenced} unchanged, referenced from earlier backups)`,
+    `  copied ${formatBytes(backup.sizes.copied)}, stored ${formatBytes(backup.sizes.stored)} (whole backup ${formatBytes(backup.sizes.storedTotal)}) in ${backup.objects.length} objects`,
+    ...backup.tablespaces.map((space) => `  tablespace ${space.name} (oid ${space.oid}) at ${space.location}`),
+  ].join("\n");
+  return { text, json: { ...describeBackup(backup), tablespaces: backup.tablespaces, objects: backup.objects.length, referencedFiles: referenced } };
+};

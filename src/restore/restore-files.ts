@@ -1,0 +1,138 @@
+import { chmod, chown, lstat, open, readdir, rm, utimes } from "node:fs/promises";
+import { join } from "node:path";
+import type { BackupManifest, ManifestFile } from "../backup/manifest.js";
+import type { UnpackPiece, UnpackProblem } from "../backup/pieces.js";
+import type { WorkerPool } from "../backup/worker-pool.js";
+import { ZopsError } from "../errors/index.js";
+import type { OsUser } from "../pg/os-user.js";
+import { getBuffer } from "../storage/read.js";
+import type { Storage } from "../storage/storage.js";
+
+export interface RestoreProgress {
+  readonly bytes: number;
+  readonly total: number;
+  readonly objects: number;
+}
+
+export interface RestoreFilesResult {
+  /** Files written, and files a delta restore found already right. */
+  readonly written: number;
+  readonly unchanged: number;
+  readonly removed: number;
+  readonly bytes: number;
+  readonly downloaded: number;
+}
+
+// Restores every file of the manifest under `dir`: downloads the objects in parallel, checks each object's and each piece's SHA-256 on the pool threads and writes the pieces; with `delta`, keeps files whose content already matches and removes files the backup does not have. Throws VERIFY_FAILED naming every damaged file (after trying all objects).
+export const restoreFiles = async (
+  storage: Storage,
+  pool: WorkerPool,
+  manifest: BackupManifest,
+  dir: string,
+  options: { delta: boolean; owner?: OsUser; onProgress?: (progress: RestoreProgress) => void; signal?: AbortSignal },
+): Promise<RestoreFilesResult> => {
+  let removed = 0;
+  let todo: ManifestFile[] = [...manifest.files];
+  if (options.delta) {
+    removed = await removeExtraFiles(dir, manifest);
+    const checks = await Promise.all(
+      todo.map(async (file) => {
+        const info = await lstat(join(dir, file.path)).catch(() => undefined);
+        if (!info?.isFile() || info.size !== file.size) return false;
+        return pool.run({ kind: "match", pieces: file.pieces.map((piece) => ({ absolute: join(dir, file.path), offset: piece.fileOffset, length: piece.size, sha256: piece.sha256 })) });
+      }),
+    );
+    todo = todo.filter((_, index) => !checks[index]);
+  }
+  const unchanged = manifest.files.length - todo.length;
+  const byObject = new Map<string, UnpackPiece[]>();
+  for (const file of todo) {
+    const absolute = join(dir, ...file.path.split("/"));
+    const handle = await open(absolute, "w", file.mode);
+    try {
+      await handle.truncate(file.size);
+      if (options.owner) await handle.chown(options.owner.uid, options.owner.gid);
+    } finally {
+      await handle.close();
+    }
+    for (const piece of file.pieces) {
+      const list = byObject.get(piece.object) ?? [];
+      list.push({ path: file.path, absolute, fileOffset: piece.fileOffset, frameOffset: piece.frameOffset, frameLength: piece.frameLength, size: piece.size, sha256: piece.sha256 });
+      byObject.set(piece.object, list);
+    }
+  }
+  const objectSha = new Map(manifest.objects.map((object) => [object.key, object.sha256]));
+  const total = todo.reduce((sum, file) => sum + file.size, 0);
+  const problems: UnpackProblem[] = [];
+  const progress = { bytes: 0, total, objects: 0, downloaded: 0 };
+  await forEachLimited([...byObject.entries()], Math.max(2, pool.size * 2), async ([key, pieces]) => {
+    let data: Buffer;
+    try {
+      data = await getBuffer(storage, key, { signal: options.signal });
+    } catch (error) {
+      problems.push({ path: pieces[0]?.path, message: `object '${key}' (holding '${pieces[0]?.path}') could not be read: ${(error as Error).message}` });
+      return;
+    }
+    progress.downloaded += data.length;
+    const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : Buffer.from(data);
+    const found = await pool.run({ kind: "unpack", data: owned, key, objectSha256: objectSha.get(key), pieces }, [owned.buffer as ArrayBuffer]);
+    problems.push(...found);
+    progress.bytes += pieces.reduce((sum, piece) => sum + piece.size, 0);
+    progress.objects += 1;
+    options.onProgress?.({ bytes: progress.bytes, total, objects: progress.objects });
+  });
+  if (problems.length > 0) {
+    const files = [...new Set(problems.map((problem) => problem.path).filter((path): path is string => path !== undefined))];
+    throw new ZopsError("VERIFY_FAILED", `restore of backup ${manifest.id} failed: ${problems[0]?.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`, {
+      hint: "the repository copy is damaged: run `zops verify` and restore another backup",
+      details: { files, problems: problems.map((problem) => problem.message) },
+    });
+  }
+  for (const file of todo) {
+    const absolute = join(dir, ...file.path.split("/"));
+    await chmod(absolute, file.mode);
+    await utimes(absolute, new Date(file.mtimeMs), new Date(file.mtimeMs));
+    if (options.owner) await chown(absolute, options.owner.uid, options.owner.gid);
+  }
+  return { written: todo.length, unchanged, removed, bytes: total, downloaded: progress.downloaded };
+};
+
+// Runs `fn` over items with at most `limit` at once; waits for all.
+const forEachLimited = async <T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> => {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(runners);
+};
+
+// Delta restore: removes files and links under `dir` that the backup does not have (PostgreSQL must be stopped). Returns how many were removed.
+const removeExtraFiles = async (dir: string, manifest: BackupManifest): Promise<number> => {
+  const files = new Set(manifest.files.map((file) => file.path));
+  const directories = new Set(manifest.directories.map((entry) => entry.path));
+  let removed = 0;
+  const visit = async (relative: string): Promise<void> => {
+    const absolute = relative === "" ? dir : join(dir, ...relative.split("/"));
+    for (const name of await readdir(absolute)) {
+      const path = relative === "" ? name : `${relative}/${name}`;
+      const info = await lstat(join(absolute, name));
+      if (info.isDirectory()) {
+        if (directories.has(path) || path === "pg_wal" || path === "pg_wal/archive_status") await visit(path);
+        else {
+          await rm(join(absolute, name), { recursive: true, force: true });
+          removed += 1;
+        }
+      } else if (info.isSymbolicLink() && relative === "pg_tblspc" && directories.has(path)) {
+        await visit(path);
+      } else if (!files.has(path)) {
+        await rm(join(absolute, name), { force: true });
+        removed += 1;
+      }
+    }
+  };
+  await visit("");
+  return removed;
+};

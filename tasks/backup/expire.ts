@@ -1,0 +1,38 @@
+import type { ListrTask } from "listr2";
+import { listBackups } from "../../src/backup/manifest.js";
+import { applyExpire, planExpire, type ExpirePlan } from "../../src/expire/plan-expire.js";
+import type { Storage } from "../../src/storage/storage.js";
+import { formatBytes } from "../../src/ui/output.js";
+
+export interface ExpirePartContext {
+  expire?: { plan?: ExpirePlan; applied: boolean; skipped?: string; error?: unknown };
+}
+
+// Summarizes a plan in one line.
+export const describeExpirePlan = (plan: ExpirePlan): string =>
+  `${plan.expiredBackups.length} backups (${plan.expiredBackups.join(", ") || "none"}), ${plan.leftovers.length} interrupted leftovers, ${plan.walObjects.length} WAL files; ${formatBytes(plan.bytes)}`;
+
+// Retention as a Listr task: plan (read-only), then apply unless dryRun (the storage given for a dry run is the write-refusing wrapper). `skipReason` skips it, e.g. when the backup failed.
+export const expireTask = <Ctx extends ExpirePartContext>(storage: Storage, keepFull: number, options: { dryRun: boolean; skipReason?: (ctx: Ctx) => string | false }): ListrTask<Ctx> => ({
+  title: options.dryRun ? "Expire (dry run)" : "Expire old backups and WAL",
+  skip: (ctx) => {
+    const reason = options.skipReason?.(ctx) ?? false;
+    if (reason) ctx.expire = { applied: false, skipped: reason };
+    return reason;
+  },
+  task: async (ctx, task) => {
+    ctx.expire = { applied: false };
+    try {
+      const plan = await planExpire(storage, await listBackups(storage), keepFull);
+      ctx.expire.plan = plan;
+      if (!options.dryRun) {
+        await applyExpire(storage, plan);
+        ctx.expire.applied = true;
+      }
+      task.title = `${options.dryRun ? "Would delete" : "Deleted"} ${describeExpirePlan(plan)}; keeping ${plan.kept.length} backups`;
+    } catch (error) {
+      ctx.expire.error = error;
+      throw error;
+    }
+  },
+});

@@ -1,0 +1,121 @@
+import type { ListrTask } from "listr2";
+import type { ZopsConfig } from "../../src/config/index.js";
+import { resolveBackup, type BackupManifest } from "../../src/backup/manifest.js";
+import { WorkerPool } from "../../src/backup/worker-pool.js";
+import { findPgBinDir } from "../../src/pg/bin-dir.js";
+import { postgresRunAs } from "../../src/pg/os-user.js";
+import { openRepository } from "../../src/repo/repository.js";
+import { recoverySettings, writeRecoveryFiles, type RecoveryTarget } from "../../src/restore/recovery-settings.js";
+import { restoreFiles, type RestoreFilesResult } from "../../src/restore/restore-files.js";
+import { startAndAwaitRecovery, type RecoveryOutcome } from "../../src/restore/start-restored.js";
+import { checkTargets, createDirectories } from "../../src/restore/target-dir.js";
+import type { Storage } from "../../src/storage/storage.js";
+import { formatBytes } from "../../src/ui/output.js";
+import { formatProgress } from "../../src/ui/run-tasks.js";
+
+/** Inputs of the database part of `zops restore`. */
+export interface DatabaseRestoreRequest {
+  readonly config: ZopsConfig;
+  readonly configPath: string;
+  readonly storage: Storage;
+  readonly backup: string;
+  readonly to: string;
+  readonly delta: boolean;
+  readonly start: boolean;
+  readonly target: RecoveryTarget;
+  readonly archiveMode: "off" | "preserve";
+  readonly settings: Record<string, string>;
+  readonly tablespaceMap: ReadonlyMap<string, string>;
+  readonly timeoutMs: number;
+}
+
+export interface DatabaseRestoreContext {
+  database: { manifest?: BackupManifest; files?: RestoreFilesResult; recovery?: RecoveryOutcome; restoreMs?: number };
+}
+
+// The database part of `zops restore` as a Listr task: pick the backup, check the target, restore and check files, write recovery settings, optionally start and wait for recovery. Rollback removes nothing the operator had (a refused target is never touched).
+export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request: DatabaseRestoreRequest): ListrTask<Ctx> => ({
+  title: `Restore database into ${request.to}`,
+  task: (ctx, task) =>
+    task.newListr<Ctx>(
+      [
+        {
+          title: "Find the backup",
+          task: async (_ctx, sub) => {
+            await openRepository(request.storage);
+            ctx.database.manifest = await resolveBackup(request.storage, request.backup);
+            const manifest = ctx.database.manifest;
+            sub.title = `Backup ${manifest.id} (${manifest.type}, ${formatBytes(manifest.sizes.database)}, ${manifest.files.length} files, LSN ${manifest.startLsn} - ${manifest.stopLsn})`;
+          },
+        },
+        {
+          title: "Check the target directory",
+          task: async (_ctx, sub) => {
+            const state = await checkTargets(request.to, ctx.database.manifest as BackupManifest, request.tablespaceMap, request.delta);
+            sub.title = state === "existing" ? `Delta restore into existing ${request.to}` : `Target ${request.to} is ${state}`;
+          },
+        },
+        {
+          title: "Restore files",
+          task: async (_ctx, sub) => {
+            const manifest = ctx.database.manifest as BackupManifest;
+            const owner = await postgresRunAs();
+            await createDirectories(request.to, manifest, request.tablespaceMap, owner);
+            const started = performance.now();
+            const pool = new WorkerPool(request.config.backup.processes);
+            let last = 0;
+            try {
+              ctx.database.files = await restoreFiles(request.storage, pool, manifest, request.to, {
+                delta: request.delta,
+                owner,
+                onProgress: (progress) => {
+                  const now = performance.now();
+                  if (now - last < 500) return;
+                  last = now;
+                  sub.output = `${formatProgress(progress.bytes, started)} of ${formatBytes(progress.total)}, ${progress.objects} objects`;
+                },
+              });
+            } finally {
+              await pool.close();
+            }
+            ctx.database.restoreMs = performance.now() - started;
+            const files = ctx.database.files;
+            sub.title = `Restored ${files.written} files (${formatProgress(files.bytes, started)}, ${formatBytes(files.downloaded)} downloaded, every checksum verified)${request.delta ? `; ${files.unchanged} already right, ${files.removed} removed` : ""}`;
+          },
+        },
+        {
+          title: "Write recovery settings",
+          task: async (_ctx, sub) => {
+            const manifest = ctx.database.manifest as BackupManifest;
+            const settings = recoverySettings(request.configPath, request.target, { archiveMode: request.archiveMode, extra: request.settings });
+            await writeRecoveryFiles(request.to, manifest, settings, await postgresRunAs());
+            sub.title = `Recovery settings written (${describeTarget(request.target)})`;
+          },
+        },
+        {
+          title: "Start PostgreSQL and wait for recovery",
+          skip: () => (request.start ? false : "no --start: start PostgreSQL yourself to replay the WAL"),
+          task: async (_ctx, sub) => {
+            const manifest = ctx.database.manifest as BackupManifest;
+            ctx.database.recovery = await startAndAwaitRecovery(request.to, manifest, request.target, {
+              binDir: await findPgBinDir(request.config.postgres.binDir),
+              runAs: await postgresRunAs(),
+              user: request.config.postgres.user,
+              timeoutMs: request.timeoutMs,
+              storage: request.storage,
+              onState: (text) => {
+                sub.output = text;
+              },
+            });
+            const recovery = ctx.database.recovery;
+            sub.title = `Recovery complete: ${recovery.state}${recovery.replayLsn ? ` at ${recovery.replayLsn}` : ""}${recovery.stoppedAt ? ` (${recovery.stoppedAt})` : ""}`;
+          },
+        },
+      ],
+      { exitOnError: true },
+    ),
+});
+
+// One-line description of a recovery target. Pure.
+export const describeTarget = (target: RecoveryTarget): string =>
+  target.time ? `until time ${target.time}` : target.lsn ? `until LSN ${target.lsn}` : target.name ? `until restore point '${target.name}'` : target.immediate ? "until consistent" : "to the end of the archived WAL";
