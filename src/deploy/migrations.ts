@@ -26,7 +26,7 @@ export const listMigrationFiles = async (dir: string): Promise<MigrationFile[]> 
 // Whether a migration can be undone by its own down step (SQL: a "-- Down Migration" section; JS: an exported down function). Pure.
 export const hasDownMigration = (file: string, source: string): boolean => {
   if (extname(file) === ".sql") return /^\s*--[\s-]*down\s+migration/im.test(source);
-  return /exports\.down\s*=\s*(?!false)|export\s+(?:async\s+)?function\s+down\b|export\s+const\s+down\s*=\s*(?!false)/.test(source);
+  return /exports\.down\s*=(?!\s*false)|export\s+(?:async\s+)?function\s+down\b|export\s+const\s+down\s*=(?!\s*false)/.test(source);
 };
 
 // Reads which migrations files are reversible (reads the files).

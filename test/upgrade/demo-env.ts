@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseConfig, type ZopsConfig } from "../../src/config/index.js";
 import type { BackupCatalog } from "../../src/deploy/backup-freshness.js";
@@ -28,7 +28,7 @@ export interface DemoEnv {
 /** A backup catalog with one fresh backup (the backup engineer's catalog is built in parallel). */
 export const freshCatalog: BackupCatalog = { latestBackup: async () => ({ id: "fake-fresh", finishedAt: new Date() }) };
 
-// Builds a demo environment; `extra` is YAML appended under deploy: (indented two spaces).
+// Builds a demo environment (own root, config dir, app database and port; a shared cluster when given); `deployExtra` is YAML added under deploy:.
 export const createDemoEnv = async (options: { cluster?: TestCluster; deployExtra?: string } = {}): Promise<DemoEnv> => {
   const dir = await makeTempDir("upgrade", { forPostgres: false });
   const cluster = options.cluster ?? (await startCluster());
@@ -58,7 +58,7 @@ export const createDemoEnv = async (options: { cluster?: TestCluster; deployExtr
     "",
   ].join("\n");
   const configPath = join(dir, "zops.yml");
-  await import("node:fs/promises").then((fs) => fs.writeFile(configPath, yaml));
+  await writeFile(configPath, yaml);
   const config = parseConfig(yaml, configPath);
   const health = async () => {
     try {
