@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rename } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { ZopsConfig } from "../config/index.js";
 import { messageOf } from "../errors/index.js";
@@ -56,8 +56,9 @@ export const walPush = async (config: ZopsConfig, path: string): Promise<WalPush
       if (index > 0 && abort.signal.aborted) throw new Error("skipped: the asked-for file failed");
       try {
         const pushed = await pushWalFile(storage, join(walDir, file), file, { level, signal: index > 0 ? abort.signal : undefined });
-        // Best effort: without the record, PostgreSQL's own call finds the file stored ("exists").
-        if (index > 0) await writePushRecord(spool, { name: file, sha256: pushed.sha256, key: pushed.key, location: config.repository.url, pushedAt: new Date().toISOString() }).catch(() => undefined);
+        // Best effort: without the record (or the rename), PostgreSQL's own call finds the file stored ("exists").
+        if (index > 0 && config.wal.markDone) await markDone(walDir, file);
+        else if (index > 0) await writePushRecord(spool, { name: file, sha256: pushed.sha256, key: pushed.key, location: config.repository.url, pushedAt: new Date().toISOString() }).catch(() => undefined);
         return pushed;
       } catch (error) {
         if (index === 0) abort.abort();
@@ -87,3 +88,8 @@ const takeSpooledRecord = async (spool: string, path: string, name: string, loca
   const data = await readFile(path).catch(() => undefined);
   return data && hashWal(data) === record.sha256 ? record.sha256 : undefined;
 };
+
+// Tells PostgreSQL a pushed-ahead file is archived, the way its archiver does after archive_command succeeds
+// (PostgreSQL 15 re-checks that `.ready` still exists before each call). Best effort.
+const markDone = (walDir: string, name: string): Promise<void> =>
+  rename(join(walDir, "archive_status", `${name}.ready`), join(walDir, "archive_status", `${name}.done`)).catch(() => undefined);

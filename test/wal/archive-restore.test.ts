@@ -27,9 +27,12 @@ describe("wal-push / wal-fetch with a file repository", () => {
     config = await writeTestConfig({ url: repo.url }, { wal: { pushAhead: 8, prefetch: 8 } });
     source = await startCluster({ settings: { archive_mode: "on", archive_command: archiveCommand(config), wal_keep_size: "'2GB'", max_wal_size: "'2GB'" } });
     clusters.push(source);
+    segments = await generateSegments(source, 45);
+    // The base backup comes late so that recovery replays ~12 segments: enough to cross many restore_command
+    // calls, prefetch batches and the hole below, without minutes of process start-ups per test run.
     baseBackup = join(await makeTempDir("base"), "data");
     await source.exec("pg_basebackup", ["-D", baseBackup, "-X", "none", "-c", "fast"]);
-    segments = await generateSegments(source, 55);
+    segments.push(...(await generateSegments(source, 10)));
     await source.query("insert into wal_load (payload) values ('last row')");
     const [row] = await source.query<{ lsn: string; rows: string }>("select pg_current_wal_lsn()::text as lsn, count(*)::text as rows from wal_load");
     targetLsn = row?.lsn ?? "";
@@ -96,7 +99,7 @@ describe("wal-push / wal-fetch with a file repository", () => {
     await chownTree(holeRepo, source);
     const holeConfig = await writeTestConfig({ url: `file://${holeRepo}` });
     const storage = await storageOf(holeConfig);
-    const missing = segments[20] ?? "";
+    const missing = segments[50] ?? ""; // after the base backup's start, before the end
     const object = await findWalObject(storage, missing);
     expect(object?.key).toBe(walKey(missing, object?.sha256 ?? ""));
     await storage.delete([object?.key ?? ""]);

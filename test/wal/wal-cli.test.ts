@@ -149,6 +149,19 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
     expect(badName.exitCode).toBe(128);
   });
 
+  it("wal.markDone: pushed-ahead files get .done at once, so PostgreSQL starts no process for them", async () => {
+    const marking = await writeTestConfig({ url: `file://${repoDir}` }, { wal: { pushAhead: 8, markDone: true } });
+    const fresh = await makeTempDir("data3");
+    await cp(dataDir, fresh, { recursive: true, filter: (source) => !source.includes("zops-spool") });
+    const status = join(fresh, "pg_wal", "archive_status");
+    for (const entry of await readdir(status)) await import("node:fs/promises").then(({ rm }) => rm(join(status, entry)));
+    for (let n = 1; n <= 6; n += 1) await writeFile(join(status, `${SEG(n)}.ready`), "");
+    const result = await runZops(["--config", marking.path, "--json", "wal-push", join("pg_wal", SEG(1))], { cwd: fresh });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect((await readdir(status)).sort()).toEqual([`${SEG(1)}.ready`, ...[2, 3, 4, 5, 6].map((n) => `${SEG(n)}.done`)]);
+    expect(await readdir(join(fresh, "pg_wal", "zops-spool", "push"))).toEqual([]);
+  });
+
   it("wal-push: one clear line and a non-zero exit when the repository cannot be written", async () => {
     const blocker = join(await makeTempDir("blocked"), "file");
     await writeFile(blocker, "not a directory");
