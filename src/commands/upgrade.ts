@@ -5,6 +5,7 @@ import { repositoryBackupCatalog, type BackupCatalog } from "../deploy/backup-fr
 import type { ConfigPolicy } from "../deploy/drift.js";
 import { deployPaths } from "../deploy/paths.js";
 import { openRunLog, type RunLog } from "../deploy/run-log.js";
+import { removeRestorePoint } from "../deploy/restore-point.js";
 import { restoreSymlink } from "../deploy/symlink.js";
 import { ZopsError, messageOf } from "../errors/index.js";
 import { createTasks } from "../ui/run-tasks.js";
@@ -108,6 +109,7 @@ const upgradeWith = async (ctx: UpgradeContext, globals: GlobalOptions): Promise
     const failure = messageOf(error);
     if (ctx.rollback?.ok) {
       await restoreSymlink(ctx.paths.next, ctx.previousNext).catch(() => undefined);
+      if (ctx.restorePoint) await removeRestorePoint(ctx.restorePoint).catch(() => undefined);
       const text = `upgrade ${ctx.currentManifest?.version ?? "(none)"} -> ${ctx.manifest?.version} failed and was rolled back: ${failure}\n${formatTimings(ctx)}`;
       ctx.log.write(text);
       throw new ZopsError("ROLLED_BACK", text, { hint: `the previous release runs again; see the log ${ctx.log.path}`, details: { steps: ctx.timings } });

@@ -1,0 +1,7 @@
+// Types of demo-upgrade.mjs (the upgrade part of the README demo).
+export declare const demoUpgrade: (options: {
+  dir: string;
+  postgres: { host: string; port: number; user?: string };
+  zops?: string[];
+  log?: (text: string) => void;
+}) => Promise<string>;
