@@ -37,7 +37,7 @@ export const makeEncrypter = (recipients: readonly string[]): Encrypter => {
   return encrypter;
 };
 
-// Archives `paths` (files or directories; symlinks are followed) as a tar encrypted with age to `recipients` in memory, then stores the ciphertext and, last, a manifest that holds no names or contents. Plaintext never reaches storage. Throws CONFIG_INVALID (recipients), PRECONDITION (missing path, too large).
+// Archives `paths` (files or directories; symlinks are followed) as a tar encrypted with age to `recipients` in memory, then stores the ciphertext and, last, a manifest that holds no names or contents (the ciphertext is deleted again when the manifest cannot be written). Plaintext never reaches storage. Throws CONFIG_INVALID (recipients), PRECONDITION (missing path, too large).
 export const createSecretsArchive = async (storage: Storage, paths: readonly string[], recipients: readonly string[]): Promise<SecretsArchiveResult> => {
   const encrypter = makeEncrypter(recipients);
   for (const path of paths) {
@@ -84,6 +84,9 @@ export const createSecretsArchive = async (storage: Storage, paths: readonly str
   };
   const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   const manifestKey = secretsManifestKey(id, sha256Of(body));
-  await storage.put(manifestKey, body, { size: body.length });
+  await storage.put(manifestKey, body, { size: body.length }).catch(async (error: unknown) => {
+    await storage.delete([objectKey]).catch(() => undefined);
+    throw error;
+  });
   return { id, manifestKey, objectKey, files, size: ciphertext.length };
 };
