@@ -37,7 +37,9 @@ const captureDatabase = async (client: pg.Client, maxTableBytes: number): Promis
   const before = await readCounters(client);
   await client.query("begin isolation level repeatable read read only");
   try {
-    const { rows: lsnRows } = await client.query<{ lsn: string }>("select pg_current_wal_insert_lsn()::text as lsn");
+    const { rows: lsnRows } = await client.query<{ lsn: string }>(
+      "select (case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_insert_lsn() end)::text as lsn",
+    );
     const tables = (await client.query<{ name: string; bytes: string }>(TABLES)).rows;
     const result: Record<string, { rows: number; hash: string | undefined }> = {};
     for (const table of tables) {

@@ -101,3 +101,11 @@ export const backupObjectKey = (id: string, sequence: number): string => `${back
 export const backupPrefix = (id: string): string => `${BACKUPS_PREFIX}${id}/`;
 // Backup id named by a key under backups/, or undefined for a foreign key.
 export const backupIdOfKey = (key: string): string | undefined => /^backups\/([0-9]{8}T[0-9]{6}[FI](?:-[0-9]+)?)\//.exec(key)?.[1];
+
+// --- drills (docs/repository-format.md, "Drill reports") ---
+// Key of a drill report (id: UTC timestamp `YYYYMMDDTHHMMSSZ`, so reports sort by time).
+export const drillReportKey = (id: string): string => `${DRILLS_PREFIX}reports/${id}.json`;
+/** Prefix of all drill reports. */
+export const DRILL_REPORTS_PREFIX = `${DRILLS_PREFIX}reports/`;
+// Key of the data fingerprints captured right after backup `backupId` (a drill of that backup compares against them).
+export const fingerprintsKey = (backupId: string): string => `${DRILLS_PREFIX}fingerprints/${backupId}.json`;
