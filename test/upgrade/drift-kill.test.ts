@@ -42,6 +42,13 @@ describe("config drift (dpkg conffile table)", () => {
     const plan = await upgradeIn(env, env.releases.v2, { plan: true });
     expect(plan.exitCode).toBe(4);
     expect(plan.text).toMatch(/demo\.conf\s+conflict\s+BLOCKED/);
+    // The real CLI maps the blocked plan to exit 4 (backup policy off: this env has no repository).
+    const cliConfig = join(env.dir, "zops-cli.yml");
+    await writeFile(cliConfig, `${await readFile(env.configPath, "utf8")}  backup: {policy: off}\n`);
+    const [node = "node", ...bin] = zopsCommand();
+    const cli = await execa(node, [...bin, "--config", cliConfig, "upgrade", env.releases.v2, "--plan"], { reject: false, env: { ZOPS_QUIET: "1" } });
+    expect(cli.exitCode).toBe(4);
+    expect(cli.stdout).toContain("<<<<<<< ");
 
     const pid = await pidOf(env);
     const deploymentsBefore = await readdir(join(env.root, "deployments"));
@@ -91,6 +98,9 @@ describe("an upgrade killed inside the critical section", () => {
     const result = await upgradeIn(env, env.releases.v2);
     expect(result.text).toContain("recovered a stale lock");
     expect(result.text).toMatch(/interrupted in its critical section: rolled back to 1\.0\.0/);
+    const log = await readFile(join(env.root, ".zops", "upgrade.log"), "utf8");
+    expect(log).toContain("reverted migrations 002_add-language");
+    expect(log).toMatch(/old release 1\.0\.0 started and healthy/);
     expect(await env.health()).toEqual({ status: 200, version: "2.0.0" });
     expect((await env.appQuery<{ name: string }>("SELECT name FROM pgmigrations ORDER BY id")).map((row) => row.name)).toEqual(["001_create-greetings", "002_add-language"]);
     expect(JSON.parse(await readFile(join(env.root, "deployments", "current", "build.json"), "utf8")).version).toBe("2.0.0");

@@ -111,4 +111,13 @@ describe("zops upgrade of the demo application", () => {
     expect(listed.find((entry) => entry.marks.includes("last"))?.version).toBe("2.0.0");
     expect(basename(await readlink(join(env.root, "deployments", "current")))).toBe(listed.find((entry) => entry.marks.includes("current"))?.name);
   });
+
+  it("--no-restart unpacks and points next, leaving the running release alone", async () => {
+    const current = await readlink(join(env.root, "deployments", "current"));
+    const result = await upgrade(env.releases.v2, { restart: false, allowDowngrade: true });
+    expect(result.text).toContain("as next");
+    expect(await readlink(join(env.root, "deployments", "current"))).toBe(current);
+    expect(JSON.parse(await readFile(join(env.root, "deployments", "next", "build.json"), "utf8")).version).toBe("2.0.0");
+    expect(await env.health()).toEqual({ status: 200, version: "1.0.0" });
+  });
 });
