@@ -4,6 +4,8 @@ import { readdir, readFile, readlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDrift } from "../../src/commands/drift.js";
+import { runRollback } from "../../src/commands/rollback.js";
+import { parseConfig } from "../../src/config/index.js";
 import { runUpgrade } from "../../src/commands/upgrade.js";
 import { zopsCommand } from "../../src/exec/self-command.js";
 import { startCluster, type TestCluster } from "../support/postgres.js";
@@ -108,5 +110,28 @@ describe("an upgrade killed inside the critical section", () => {
     expect(existsSync(join(env.root, ".zops", "journal.json"))).toBe(false);
     expect((await runDrift(globals, {}, { config: env.config })).json).toMatchObject({ drifted: 0 });
     expect((await readdir(env.configDir)).filter((name) => name.includes("zops-tmp"))).toEqual([]);
+  });
+});
+
+describe("a rollback that cannot complete", () => {
+  it("exits 9 (ROLLBACK_FAILED) keeping the journal; zops rollback finishes the job once the cause is fixed", async () => {
+    const env = await newEnv();
+    await upgradeIn(env, env.releases.v1);
+    await upgradeIn(env, env.releases.v2);
+    // A start command that refuses to bring 2.0.0 back after 3.0.0 (the rollback's restart).
+    const ctl = `"${process.execPath}" app/demo-ctl.mjs start ${join(env.configDir, "demo.conf")}`;
+    const broken = `${await readFile(env.configPath, "utf8")}  service: {start: [sh, -c, 'if [ "$ZOPS_OLD_VERSION" = 3.0.0 ]; then echo refusing >&2; exit 1; fi; exec ${ctl}']}\n`;
+    const brokenConfig = parseConfig(broken, "broken.yml");
+    const attempt = runUpgrade(globals, env.releases.v3, { yes: true }, { config: brokenConfig, catalog: freshCatalog });
+    await expect(attempt).rejects.toMatchObject({ code: "ROLLBACK_FAILED", exitCode: 9, message: expect.stringContaining("refusing") });
+    expect(existsSync(join(env.root, ".zops", "journal.json"))).toBe(true);
+    expect(await env.health()).toBeUndefined();
+
+    const fixed = await runRollback(globals, {}, { config: env.config });
+    expect(fixed.text).toContain("rolled back the interrupted upgrade 2.0.0 -> 3.0.0");
+    expect(await env.health()).toEqual({ status: 200, version: "2.0.0" });
+    expect((await env.appQuery<{ name: string }>("SELECT name FROM pgmigrations ORDER BY id")).map((row) => row.name)).toEqual(["001_create-greetings", "002_add-language"]);
+    expect(await env.appQuery("SELECT text FROM greetings")).toEqual([{ text: "hello" }]);
+    expect(existsSync(join(env.root, ".zops", "journal.json"))).toBe(false);
   });
 });
