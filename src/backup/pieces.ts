@@ -76,6 +76,8 @@ export interface UnpackPiece {
   readonly frameLength: number;
   readonly size: number;
   readonly sha256: string;
+  /** The piece is the whole file: create (truncate) it, then set mode, owner and mtime. Without it the file must exist. */
+  readonly whole?: { readonly mode: number; readonly mtimeMs: number; readonly uid?: number; readonly gid?: number };
 }
 
 /** What went wrong with one object: the message names the object and the file. */
@@ -107,7 +109,7 @@ export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: 
       problems.push({ path: piece.path, message: `file '${piece.path}' (offset ${piece.fileOffset}) in object '${key}' checksum mismatch` });
       continue;
     }
-    if (piece.absolute) await writeAt(piece.absolute, piece.fileOffset, content);
+    if (piece.absolute) await writeAt(piece.absolute, piece.fileOffset, content, piece.whole);
   }
   return problems;
 };
@@ -115,13 +117,18 @@ export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: 
 const describeFiles = (files: readonly string[]): string =>
   files.length <= 3 ? files.map((file) => `'${file}'`).join(", ") : `'${files[0]}', '${files[1]}' and ${files.length - 2} more files`;
 
-const writeAt = async (path: string, offset: number, content: Buffer): Promise<void> => {
-  const handle = await open(path, "r+");
+const writeAt = async (path: string, offset: number, content: Buffer, whole: UnpackPiece["whole"]): Promise<void> => {
+  const handle = await open(path, whole ? "w" : "r+", whole?.mode);
   try {
     let written = 0;
     while (written < content.length) {
       const { bytesWritten } = await handle.write(content, written, content.length - written, offset + written);
       written += bytesWritten;
+    }
+    if (whole) {
+      await handle.chmod(whole.mode);
+      if (whole.uid !== undefined && whole.gid !== undefined) await handle.chown(whole.uid, whole.gid);
+      await handle.utimes(new Date(whole.mtimeMs), new Date(whole.mtimeMs));
     }
   } finally {
     await handle.close();

@@ -46,18 +46,34 @@ export const restoreFiles = async (
   }
   const unchanged = manifest.files.length - todo.length;
   const byObject = new Map<string, UnpackPiece[]>();
+  // One-piece files are created, written and finished by the thread that unpacks them; the few
+  // multi-piece and empty files are created here first and finished after every piece is written.
+  const finishHere: ManifestFile[] = [];
+  const owner = options.owner ? { uid: options.owner.uid, gid: options.owner.gid } : {};
   for (const file of todo) {
     const absolute = join(dir, ...file.path.split("/"));
-    const handle = await open(absolute, "w", file.mode);
-    try {
-      await handle.truncate(file.size);
-      if (options.owner) await handle.chown(options.owner.uid, options.owner.gid);
-    } finally {
-      await handle.close();
+    const solo = file.pieces.length === 1;
+    if (!solo) {
+      finishHere.push(file);
+      const handle = await open(absolute, "w", file.mode);
+      try {
+        await handle.truncate(file.size);
+      } finally {
+        await handle.close();
+      }
     }
     for (const piece of file.pieces) {
       const list = byObject.get(piece.object) ?? [];
-      list.push({ path: file.path, absolute, fileOffset: piece.fileOffset, frameOffset: piece.frameOffset, frameLength: piece.frameLength, size: piece.size, sha256: piece.sha256 });
+      list.push({
+        path: file.path,
+        absolute,
+        fileOffset: piece.fileOffset,
+        frameOffset: piece.frameOffset,
+        frameLength: piece.frameLength,
+        size: piece.size,
+        sha256: piece.sha256,
+        ...(solo ? { whole: { mode: file.mode, mtimeMs: file.mtimeMs, ...owner } } : {}),
+      });
       byObject.set(piece.object, list);
     }
   }
@@ -88,7 +104,7 @@ export const restoreFiles = async (
       details: { files, problems: problems.map((problem) => problem.message) },
     });
   }
-  for (const file of todo) {
+  for (const file of finishHere) {
     const absolute = join(dir, ...file.path.split("/"));
     await chmod(absolute, file.mode);
     await utimes(absolute, new Date(file.mtimeMs), new Date(file.mtimeMs));

@@ -22,6 +22,7 @@ export interface RecoveryOutcome {
   readonly logFile: string;
 }
 
+const SHORT = /recovery ended before configured recovery target was reached/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Newest archived segment on the backup's timeline; the replay of an end-of-WAL restore must reach it. Read-only.
@@ -59,6 +60,7 @@ export const startAndAwaitRecovery = async (
     const facts = await askServer(dir, options.user).catch(() => undefined);
     if (!facts) {
       const log = await readLog();
+      if (SHORT.test(log)) throw failure(log, "replay stopped short of the recovery target: the archived WAL ends before it", "VERIFY_FAILED");
       if (/FATAL|PANIC/.test(log) && !(await isRunning(dir))) throw failure(log, `PostgreSQL stopped during recovery of '${dir}'`, "VERIFY_FAILED");
       if (target.action === "shutdown" && /recovery stopping/.test(log) && !(await isRunning(dir))) state = "shutdown";
       await sleep(250);
@@ -73,7 +75,7 @@ export const startAndAwaitRecovery = async (
     }
   }
   const log = await readLog();
-  if (/recovery ended before configured recovery target was reached/.test(log)) throw failure(log, "replay stopped short of the recovery target: the archived WAL ends before it", "VERIFY_FAILED");
+  if (SHORT.test(log)) throw failure(log, "replay stopped short of the recovery target: the archived WAL ends before it", "VERIFY_FAILED");
   const stoppedAt = /recovery stopping [^\n]*/.exec(log)?.[0];
   if ((target.time || target.lsn || target.name) && !stoppedAt) throw failure(log, "PostgreSQL ended recovery without reaching the recovery target", "VERIFY_FAILED");
   if (expected?.newest && replayLsn) {

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runBackup } from "../../src/commands/backup.js";
+import { runRestore } from "../../src/commands/restore.js";
+import { waitArchived } from "../wal/support.js";
+import { restoredServer, startBackupFixture, type BackupFixture } from "../backup/support.js";
+
+// Point-in-time recovery: rows committed before the target are there, rows after it are not,
+// for a time, a named restore point and an LSN; a target beyond the archived WAL is a failure.
+
+let fixture: BackupFixture;
+let targetTime = "";
+let targetLsn = "";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  fixture = await startBackupFixture();
+  await fixture.cluster.query("create table events (id int primary key, label text)");
+  await runBackup(fixture.globals, { type: "full" });
+  await fixture.cluster.query("insert into events values (1, 'before time')");
+  await sleep(1200);
+  targetTime = (await fixture.cluster.query<{ t: string }>("select clock_timestamp()::text as t"))[0]?.t ?? "";
+  await sleep(1200);
+  await fixture.cluster.query("insert into events values (2, 'before restore point')");
+  await fixture.cluster.query("select pg_create_restore_point('before-3')");
+  await fixture.cluster.query("insert into events values (3, 'before lsn')");
+  targetLsn = (await fixture.cluster.query<{ lsn: string }>("select pg_current_wal_insert_lsn()::text as lsn"))[0]?.lsn ?? "";
+  await fixture.cluster.query("insert into events values (4, 'after everything')");
+  const [row] = await fixture.cluster.query<{ name: string }>("select pg_walfile_name(pg_switch_wal()) as name");
+  await waitArchived(fixture.cluster, row?.name ?? "");
+});
+
+afterAll(async () => {
+  await fixture?.destroy();
+});
+
+const restoreAndRead = async (label: string, options: { targetTime?: string; targetName?: string; targetLsn?: string }) => {
+  const server = await restoredServer(fixture.cluster, label);
+  try {
+    const result = await runRestore(fixture.globals, { to: server.dir, start: true, set: server.sets, ...options });
+    const rows = await server.query<{ id: number }>("select id from events order by id");
+    return { ids: rows.map((row) => row.id), recovery: (result.json as { recovery: { state: string; stoppedAt?: string } }).recovery };
+  } finally {
+    await server.stop();
+  }
+};
+
+describe("point-in-time restore", () => {
+  it("stops at a time", async () => {
+    const { ids, recovery } = await restoreAndRead("pitr-time", { targetTime });
+    expect(ids).toEqual([1]);
+    expect(recovery.state).toBe("promoted");
+    expect(recovery.stoppedAt).toMatch(/recovery stopping before commit/);
+  });
+
+  it("stops at a named restore point", async () => {
+    const { ids, recovery } = await restoreAndRead("pitr-name", { targetName: "before-3" });
+    expect(ids).toEqual([1, 2]);
+    expect(recovery.stoppedAt).toMatch(/restore point "before-3"/);
+  });
+
+  it("stops at an LSN", async () => {
+    const { ids } = await restoreAndRead("pitr-lsn", { targetLsn });
+    expect(ids).toEqual([1, 2, 3]);
+  });
+
+  it("fails when the target lies beyond the archived WAL", async () => {
+    const server = await restoredServer(fixture.cluster, "pitr-short");
+    try {
+      const error = await runRestore(fixture.globals, { to: server.dir, start: true, set: server.sets, targetLsn: "FF/0" }).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: "VERIFY_FAILED" });
+      expect(String((error as Error).message)).toMatch(/replay stopped short of the recovery target/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
