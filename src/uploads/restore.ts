@@ -1,4 +1,5 @@
-import { chmod, lchown, lutimes, mkdir, open, symlink, unlink, utimes } from "node:fs/promises";
+import { closeSync, fchmodSync, fchownSync, futimesSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { chmod, lchown, lutimes, mkdir, symlink, unlink, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { isZopsError, ZopsError } from "../errors/index.js";
 import type { Storage } from "../storage/storage.js";
@@ -7,6 +8,7 @@ import { isSelected } from "./entry-path.js";
 import type { SnapshotEntry } from "./format.js";
 import { groupByObject } from "./locate.js";
 import { mapLimit } from "./map-limit.js";
+import { yieldEvery } from "./yield.js";
 import { contentFromSpan, isPackKey, readPackSpan, streamBlob, type LocatedFile } from "./read-blob.js";
 
 export interface RestoreUploadsOptions {
@@ -29,7 +31,6 @@ export interface RestoreUploadsResult {
   readonly durationMs: number;
 }
 
-const WRITERS = 16;
 
 const ignoreMissing = (error: unknown) => {
   if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
@@ -50,6 +51,7 @@ export const restoreUploads = async (storage: Storage, snapshot: string, targetD
   for (const entry of selected) if (entry.type === "dir") await mkdir(destination(entry), { recursive: true, mode: 0o700 });
 
   const madeDirs = new Set<string>();
+  const pause = yieldEvery(32);
   const finishFile = async (file: LocatedFile, write: (path: string) => Promise<number>) => {
     const path = destination(file.entry);
     const parent = dirname(path);
@@ -66,14 +68,24 @@ export const restoreUploads = async (storage: Storage, snapshot: string, targetD
     progress.filesDone += 1;
     if (progress.filesDone % 200 === 0 || progress.filesDone === progress.filesTotal) options.onProgress?.({ ...progress });
   };
-  // Creates the file exclusively (replacing whatever was there, never writing through a symlink).
-  const writeContent = async (path: string, content: Buffer): Promise<number> => {
-    const handle = await open(path, "wx", 0o600).catch(async (error: unknown) => {
+  // Creates the file exclusively (replacing whatever was there, never writing through a symlink) and sets mode, owner and mtime on the open descriptor. Synchronous: for small files a thread-pool round trip per call costs more than the call.
+  const writeSmallFile = (path: string, content: Buffer, entry: SnapshotEntry): number => {
+    let fd: number;
+    try {
+      fd = openSync(path, "wx", 0o600);
+    } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      await unlink(path);
-      return open(path, "wx", 0o600);
-    });
-    await handle.writeFile(content).finally(() => handle.close());
+      unlinkSync(path);
+      fd = openSync(path, "wx", 0o600);
+    }
+    try {
+      writeSync(fd, content);
+      fchmodSync(fd, entry.mode);
+      if (owners) fchownSync(fd, entry.uid, entry.gid);
+      futimesSync(fd, entry.mtime / 1000, entry.mtime / 1000);
+    } finally {
+      closeSync(fd);
+    }
     return content.length;
   };
   const applyAttributes = async (path: string, entry: SnapshotEntry) => {
@@ -86,19 +98,16 @@ export const restoreUploads = async (storage: Storage, snapshot: string, targetD
       if (isPackKey(key)) {
         const span = await readPackSpan(storage, key, files);
         progress.bytesDownloaded += span.data.length;
-        await mapLimit(files, WRITERS, async (file) => {
+        for (const file of files) {
+          await pause();
           try {
             const content = contentFromSpan(span, file, `/${file.entry.path}`);
-            await finishFile(file, async (path) => {
-              const written = await writeContent(path, content);
-              await applyAttributes(path, file.entry);
-              return written;
-            });
+            await finishFile(file, async (path) => writeSmallFile(path, content, file.entry));
           } catch (error) {
             if (!isZopsError(error, "VERIFY_FAILED")) throw error;
             failures.push(error.message);
           }
-        });
+        }
       } else {
         for (const file of files) {
           const stream = (path: string) => streamBlob(storage, file, `/${file.entry.path}`, path, (n) => (progress.bytesDownloaded += n));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UPLOADS_BLOBS_PREFIX, UPLOADS_PACKS_PREFIX, UPLOADS_SNAPSHOTS_PREFIX } from "../../src/repo/layout.js";
 import { FileStorage } from "../../src/storage/file.js";
 import { listUploadSnapshots, readUploadSnapshot } from "../../src/uploads/catalog.js";
+import { mapLimit } from "../../src/uploads/map-limit.js";
 import { restoreUploads } from "../../src/uploads/restore.js";
 import { createUploadsSnapshot, type SnapshotOptions } from "../../src/uploads/snapshot.js";
 import { verifyUploadsSnapshot } from "../../src/uploads/verify.js";
@@ -56,13 +57,15 @@ describe("uploads snapshots (file repository, 10,000 files)", () => {
     const target = join(work, "restore-all");
     const result = await restoreUploads(storage(), "latest", target);
     expect(result.files).toBe(tree.files.size);
-    for (const [path, content] of tree.files) {
-      const restored = join(target, rel(path));
-      expect((await readFile(restored)).equals(content), path).toBe(true);
-      const [original, copy] = await Promise.all([stat(join(tree.root, path)), stat(restored)]);
-      expect(copy.mode).toBe(original.mode);
-      expect(Math.abs(copy.mtimeMs - original.mtimeMs)).toBeLessThan(1);
-    }
+    const mismatches = (
+      await mapLimit([...tree.files], 32, async ([path, content]) => {
+        const restored = join(target, rel(path));
+        const [data, original, copy] = await Promise.all([readFile(restored), stat(join(tree.root, path)), stat(restored)]);
+        const same = data.equals(content) && copy.mode === original.mode && copy.uid === original.uid && Math.abs(copy.mtimeMs - original.mtimeMs) < 1;
+        return same ? undefined : path;
+      })
+    ).filter(Boolean);
+    expect(mismatches).toEqual([]);
     const link = join(target, rel("outside-link"));
     expect((await lstat(link)).isSymbolicLink()).toBe(true);
     expect(await readlink(link)).toBe("/etc/passwd");
