@@ -6,7 +6,7 @@
 //   apt-get update && apt-get install -y pgbackrest
 //   node scripts/bundle.mjs && npx tsx bench/wal-push.ts [--segments 48] [--seconds 60] [--rounds 2]
 import { execa } from "execa";
-import { chown, cp, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
@@ -17,7 +17,9 @@ import { FileStorage } from "../src/storage/file.js";
 import { startCluster, type TestCluster } from "../test/support/postgres.js";
 import { makeTempDir } from "../test/support/temp.js";
 
-const { values } = parseArgs({ options: { segments: { type: "string", default: "48" }, seconds: { type: "string", default: "60" }, rounds: { type: "string", default: "2" } } });
+const { values } = parseArgs({
+  options: { segments: { type: "string", default: "48" }, seconds: { type: "string", default: "60" }, rounds: { type: "string", default: "2" }, "load-mark-done": { type: "boolean", default: false } },
+});
 const SEGMENTS = Number(values.segments);
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
@@ -40,7 +42,7 @@ const cluster = await startCluster({
 });
 const pgEnv = { PGHOST: cluster.socketDir, PGPORT: String(cluster.port), PGUSER: "postgres", PGDATABASE: "postgres" };
 console.log(`generating ${SEGMENTS} segments of pgbench WAL...`);
-await cluster.exec("pgbench", ["-i", "-s", "20", "-q"]);
+await cluster.exec("pgbench", ["-i", "-s", "5", "-q"]);
 for (;;) {
   const names = (await readdir(captureDir)).filter((name) => /^[0-9A-F]{24}$/.test(name));
   if (names.length >= SEGMENTS) break;
@@ -98,17 +100,24 @@ const stage = async (label: string): Promise<string> => {
 };
 
 // Calls `command` once per segment, in order, from the data directory, like PostgreSQL's archiver.
-const archiveLikePostgres = async (dataDir: string, command: (name: string) => string[]): Promise<{ totalMs: number; perCallMs: number[] }> => {
+// Like PostgreSQL, it skips files whose .ready is gone (renamed to .done by a push-ahead with wal.markDone).
+// CPU seconds (user + sys) of each call come from /usr/bin/time: on a shared machine they are steadier than wall time.
+type Run = { totalMs: number; perCallMs: number[]; cpuSeconds: number; calls: number };
+const archiveLikePostgres = async (dataDir: string, command: (name: string) => string[]): Promise<Run> => {
   const perCallMs: number[] = [];
+  let cpuSeconds = 0;
   const started = performance.now();
   for (const name of segments) {
-    const [file, ...args] = command(name);
+    const ready = join(dataDir, "pg_wal", "archive_status", `${name}.ready`);
+    if (!(await readdir(join(dataDir, "pg_wal", "archive_status"))).includes(`${name}.ready`)) continue;
     const t = performance.now();
-    await run(file ?? "false", args, { cwd: dataDir, ...asPostgres(cluster), errorCode: "INTERNAL", env: pgEnv });
+    const result = await run("/usr/bin/time", ["-f", "CPU %U %S", ...command(name)], { cwd: dataDir, ...asPostgres(cluster), errorCode: "INTERNAL", env: pgEnv });
     perCallMs.push(performance.now() - t);
-    await rename(join(dataDir, "pg_wal", "archive_status", `${name}.ready`), join(dataDir, "pg_wal", "archive_status", `${name}.done`));
+    const cpu = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
+    cpuSeconds += Number(cpu?.[1] ?? 0) + Number(cpu?.[2] ?? 0);
+    await rename(ready, join(dataDir, "pg_wal", "archive_status", `${name}.done`));
   }
-  return { totalMs: performance.now() - started, perCallMs };
+  return { totalMs: performance.now() - started, perCallMs, cpuSeconds, calls: perCallMs.length };
 };
 
 const zopsConfig = async (repoDir: string, extra: Record<string, unknown> = {}): Promise<string> => {
@@ -119,40 +128,56 @@ const zopsConfig = async (repoDir: string, extra: Record<string, unknown> = {}):
   return path;
 };
 
-const results: Record<string, { totalMs: number; perCallMs: number[] }[]> = { zops: [], pgbackrest: [] };
+const TOOLS = ["zops", "zops-markDone", "pgbackrest"] as const;
+const results: Record<(typeof TOOLS)[number], Run[]> = { zops: [], "zops-markDone": [], pgbackrest: [] };
 for (let round = 0; round < ROUNDS; round += 1) {
   await writePgbrConf(round);
-  const order = round % 2 === 0 ? ["zops", "pgbackrest"] : ["pgbackrest", "zops"];
+  const order = round % 2 === 0 ? TOOLS : [...TOOLS].reverse();
   for (const tool of order) {
     const dataDir = await stage(`bench-${tool}`);
-    if (tool === "zops") {
-      const config = await zopsConfig(await makeTempDir("bench-repo"));
-      results.zops?.push(await archiveLikePostgres(dataDir, (name) => [...zops, "--config", config, "wal-push", `pg_wal/${name}`]));
+    if (tool === "pgbackrest") {
+      results[tool].push(await archiveLikePostgres(dataDir, (name) => [PGBACKREST, `--config=${pgbrConf}`, "--stanza=bench", "archive-push", join(dataDir, "pg_wal", name)]));
     } else {
-      results.pgbackrest?.push(await archiveLikePostgres(dataDir, (name) => [PGBACKREST, `--config=${pgbrConf}`, "--stanza=bench", "archive-push", join(dataDir, "pg_wal", name)]));
+      const config = await zopsConfig(await makeTempDir("bench-repo"), tool === "zops-markDone" ? { markDone: true } : {});
+      results[tool].push(await archiveLikePostgres(dataDir, (name) => [...zops, "--config", config, "wal-push", `pg_wal/${name}`]));
     }
     await rm(dataDir, { recursive: true, force: true });
   }
 }
 await cluster.stop();
 
-const summarize = (runs: { totalMs: number; perCallMs: number[] }[]) => {
+const summarize = (runs: Run[]) => {
   const best = runs.reduce((a, b) => (a.totalMs <= b.totalMs ? a : b));
   const all = runs.flatMap((r) => r.perCallMs);
-  return { bestTotalMs: best.totalMs, segmentsPerSecond: (segments.length / best.totalMs) * 1000, msPerSegment: best.totalMs / segments.length, medianCallMs: median(all), p90CallMs: percentile(all, 0.9), maxCallMs: Math.max(...all) };
+  return {
+    bestTotalMs: best.totalMs,
+    segmentsPerSecond: (segments.length / best.totalMs) * 1000,
+    msPerSegment: best.totalMs / segments.length,
+    cpuMsPerSegment: (Math.min(...runs.map((r) => r.cpuSeconds)) * 1000) / segments.length,
+    calls: best.calls,
+    medianCallMs: median(all),
+    p90CallMs: percentile(all, 0.9),
+    maxCallMs: Math.max(...all),
+  };
 };
-const z = summarize(results.zops ?? []);
-const p = summarize(results.pgbackrest ?? []);
-console.log(`\n== archive ${segments.length} real segments, one process per segment, ${ROUNDS} round(s), best round ==`);
-console.log(`tool        total      ms/segment  segments/s  median call  p90 call  max call`);
-for (const [name, s] of [["zops", z], ["pgbackrest", p]] as const) {
-  console.log(`${name.padEnd(11)} ${(s.bestTotalMs / 1000).toFixed(2).padStart(6)} s  ${s.msPerSegment.toFixed(1).padStart(10)}  ${s.segmentsPerSecond.toFixed(2).padStart(10)}  ${s.medianCallMs.toFixed(1).padStart(8)} ms  ${s.p90CallMs.toFixed(1).padStart(6)} ms  ${s.maxCallMs.toFixed(0).padStart(6)} ms`);
+const summaries = Object.fromEntries(TOOLS.map((tool) => [tool, summarize(results[tool])])) as Record<(typeof TOOLS)[number], ReturnType<typeof summarize>>;
+console.log(`\n== archive ${segments.length} real segments in order, one process per .ready file (as PostgreSQL), ${ROUNDS} round(s), best round ==`);
+console.log(`tool            wall total  ms/segment  segments/s  CPU ms/segment  processes  median call  p90 call  max call`);
+for (const tool of TOOLS) {
+  const s = summaries[tool];
+  console.log(
+    `${tool.padEnd(15)} ${(s.bestTotalMs / 1000).toFixed(2).padStart(8)} s  ${s.msPerSegment.toFixed(1).padStart(10)}  ${s.segmentsPerSecond.toFixed(2).padStart(10)}  ${s.cpuMsPerSegment.toFixed(1).padStart(14)}  ${String(s.calls).padStart(9)}  ${s.medianCallMs.toFixed(1).padStart(8)} ms  ${s.p90CallMs.toFixed(1).padStart(6)} ms  ${s.maxCallMs.toFixed(0).padStart(6)} ms`,
+  );
 }
-console.log(`ratio: zops is ${(z.segmentsPerSecond / p.segmentsPerSecond).toFixed(2)}x pgBackRest's segments/s (>1 = faster)`);
+for (const tool of ["zops", "zops-markDone"] as const) {
+  const ratio = summaries[tool].segmentsPerSecond / summaries.pgbackrest.segmentsPerSecond;
+  const cpu = summaries.pgbackrest.cpuMsPerSegment / summaries[tool].cpuMsPerSegment;
+  console.log(`ratio ${tool}: ${ratio.toFixed(2)}x pgBackRest's segments/s (wall; >1 = faster), ${cpu.toFixed(2)}x by CPU per segment`);
+}
 
 // --- 2. keeping up with pgbench -c 8 ------------------------------------------------------------------------------
 const repoDir = await makeTempDir("bench-load-repo");
-const loadConfig = await zopsConfig(repoDir);
+const loadConfig = await zopsConfig(repoDir, values["load-mark-done"] ? { markDone: true } : {});
 const loaded = await startCluster({
   settings: { archive_mode: "on", archive_command: `'${shellQuote([...zops, "--config", loadConfig, "wal-push", "%p"]).replace(/'/g, "''")}'`, max_wal_size: "'1GB'" },
 });
@@ -171,7 +196,7 @@ const sampler = (async () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 })();
-console.log(`\nrunning pgbench -c 8 -T ${SECONDS} with archive_command = zops wal-push ...`);
+console.log(`\nrunning pgbench -c 8 -T ${SECONDS} with archive_command = zops wal-push (markDone ${values["load-mark-done"]}) ...`);
 const bench = await loaded.exec("pgbench", ["-c", "8", "-j", "2", "-T", String(SECONDS), "-n"]);
 sampling = false;
 await sampler;
@@ -186,4 +211,3 @@ console.log(`archiver: archive_command calls ${Number(after?.archived) - Number(
 console.log(`peak .ready backlog: ${peak} (target <= 4); mean ${(samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length)).toFixed(2)} over ${samples.length} samples; drained ${((performance.now() - drainStart) / 1000).toFixed(1)} s after the load`);
 await loaded.destroy();
 await cluster.destroy();
-void chown;

@@ -15,10 +15,3 @@ export const selectPushAhead = async (walDir: string, current: string, recorded:
   const rank = (name: string) => (walFileKind(name) === "history" ? 0 : 1);
   return ready.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit);
 };
-
-// Counts `.ready` files and finds the oldest (for `zops check` and the bench). Read-only.
-export const readyBacklog = async (walDir: string): Promise<{ count: number; names: string[] }> => {
-  const entries = await readdir(join(walDir, "archive_status")).catch(() => [] as string[]);
-  const names = entries.filter((entry) => entry.endsWith(".ready")).map((entry) => entry.slice(0, -".ready".length)).sort();
-  return { count: names.length, names };
-};

@@ -149,6 +149,24 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
     expect(badName.exitCode).toBe(128);
   });
 
+  it("archives and restores timeline history and .partial files under their own keys", async () => {
+    const history = Buffer.from("1\t0/3000000\tno recovery target specified\n");
+    await writeFile(join(dataDir, "pg_wal", "00000002.history"), history);
+    const partial = randomBytes(4096);
+    await writeFile(join(dataDir, "pg_wal", `${SEG(7)}.partial`), partial);
+    for (const name of ["00000002.history", `${SEG(7)}.partial`]) expect((await push(name)).exitCode).toBe(0);
+    const stored = await listWal(await storageOf(config));
+    expect(stored.find((item) => item.name === "00000002.history")?.key).toBe(`wal/history/00000002.history-${sha256Of(history)}.zst`);
+    expect(stored.find((item) => item.kind === "partial")?.key).toBe(`wal/0000000100000000/${SEG(7)}.partial-${sha256Of(partial)}.zst`);
+    const dest = join(await makeTempDir("hist"), "pg_wal");
+    await mkdir(dest);
+    const fetched = await runZops(["--config", config.path, "wal-fetch", "00000002.history", join(dest, "RECOVERYHISTORY")]);
+    expect(fetched.exitCode, fetched.stderr).toBe(0);
+    expect((await readFile(join(dest, "RECOVERYHISTORY"))).equals(history)).toBe(true);
+    const future = await runZops(["--config", config.path, "wal-fetch", "00000003.history", join(dest, "RECOVERYHISTORY")]);
+    expect(future.exitCode).toBe(1);
+  });
+
   it("wal.markDone: pushed-ahead files get .done at once, so PostgreSQL starts no process for them", async () => {
     const marking = await writeTestConfig({ url: `file://${repoDir}` }, { wal: { pushAhead: 8, markDone: true } });
     const fresh = await makeTempDir("data3");
