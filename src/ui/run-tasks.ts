@@ -8,17 +8,19 @@ import type { GlobalOptions } from "./output.js";
 export type RenderMode = "auto" | "silent";
 
 // Builds a Listr graph with zops' renderer policy (plain + timestamps when not a TTY, silent with --json).
-export const createTasks = <Ctx extends object>(tasks: ListrTask<Ctx, any, any>[], globals: Pick<GlobalOptions, "json" | "verbose">, options: { concurrent?: boolean | number; exitOnError?: boolean } = {}): ZopsListr<Ctx> =>
-  new Listr<Ctx, ListrRendererValue, ListrRendererValue>(tasks, {
+export const createTasks = <Ctx extends object>(tasks: ListrTask<Ctx, any, any>[], globals: Pick<GlobalOptions, "json" | "verbose">, options: { concurrent?: boolean | number; exitOnError?: boolean } = {}): ZopsListr<Ctx> => {
+  const quiet = globals.json || process.env.ZOPS_QUIET === "1";
+  return new Listr<Ctx, ListrRendererValue, ListrRendererValue>(tasks, {
     concurrent: options.concurrent ?? false,
     exitOnError: options.exitOnError ?? true,
     collectErrors: "minimal",
-    renderer: globals.json || process.env.ZOPS_QUIET === "1" ? "silent" : "default",
-    fallbackRenderer: "simple",
+    renderer: quiet ? "silent" : "default",
+    fallbackRenderer: quiet ? "silent" : "simple",
     fallbackRendererCondition: !process.stdout.isTTY,
     rendererOptions: { timer: PRESET_TIMER, collapseSubtasks: false, showErrorMessage: false },
     fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, timer: PRESET_TIMER },
   });
+};
 
 // Formats transferred bytes and rate for a task title or output ("120.5 MiB at 80.2 MiB/s").
 export const formatProgress = (bytes: number, startedMs: number): string => {
