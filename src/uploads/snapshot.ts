@@ -163,7 +163,8 @@ const runSnapshot = async (storage: Storage, options: SnapshotOptions, id: strin
       const hashed = await hashFile(entry.absolute, (bytes) => (progress.bytesRead += bytes));
       if (locations.has(hashed.sha256) || pending.has(hashed.sha256)) {
         await largeInFlight.get(hashed.sha256);
-        return hashed;
+        if (locations.has(hashed.sha256)) return hashed;
+        continue;
       }
       pending.add(hashed.sha256);
       const upload = uploadLargeFile(storage, entry.absolute, hashed.sha256, options.compressLevel, (bytes) => {

@@ -11,6 +11,8 @@ import { restoreUploads } from "../../src/uploads/restore.js";
 import { writeRunningMarker } from "../../src/uploads/running.js";
 import { createUploadsSnapshot, type SnapshotOptions } from "../../src/uploads/snapshot.js";
 import { verifyUploadsSnapshot } from "../../src/uploads/verify.js";
+import type { Storage } from "../../src/storage/storage.js";
+import { countingStorage } from "../support/counting-storage.js";
 import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { writeTree, type TestTree } from "./tree.js";
 
@@ -31,6 +33,31 @@ describe("uploads retention and garbage collection", () => {
     expect(selectUploadSnapshotsToKeep(ids, { keepSince: new Date("2026-01-02T12:00:00Z") })).toEqual(["20260102T000000000Z", "20260103T000000000Z", "20260104T000000000Z"]);
     expect(selectUploadSnapshotsToKeep(ids, {})).toEqual(["20260104T000000000Z"]);
     expect(selectUploadSnapshotsToKeep(ids, { keepLast: 2, keepIds: ["20260101T000000000Z"] })).toEqual(["20260101T000000000Z", "20260103T000000000Z", "20260104T000000000Z"]);
+  });
+
+  it("an interrupted snapshot leaves no snapshot and no marker; the next run reuses its checkpointed packs", async () => {
+    const inner = new FileStorage(join(work, "repo-interrupted"));
+    const failing: Storage = {
+      ...inner,
+      location: inner.location,
+      capabilities: inner.capabilities,
+      put: async (key, body, options) => {
+        if (key.startsWith("uploads/snapshots/")) throw new Error("connection reset (simulated)");
+        return inner.put(key, body, options);
+      },
+      get: (key, options) => inner.get(key, options),
+      stat: (key) => inner.stat(key),
+      list: (prefix) => inner.list(prefix),
+      delete: (keys) => inner.delete(keys),
+    };
+    await expect(createUploadsSnapshot(failing, { ...options(tree.root), indexEvery: 2 })).rejects.toThrow(/simulated/);
+    expect(await listUploadSnapshots(inner)).toEqual([]);
+    expect(await listAll(inner, "uploads/running/")).toEqual([]);
+    const counted = countingStorage(inner);
+    const next = await createUploadsSnapshot(counted, options(tree.root));
+    expect(next.stats.newFiles).toBe(0);
+    expect(counted.writtenUnder("uploads/packs/")).toBe(0);
+    expect(await verifyUploadsSnapshot(inner, "latest")).toMatchObject({ ok: true });
   });
 
   it("removes packs only unreferenced by every manifest and older than the grace period; referenced packs stay", async () => {
