@@ -73,8 +73,10 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
   // --- backups (backup, backups, restore, expire, verify) ---
   program
     .command("backup")
-    .description("take a base backup of the database (then the other parts), then apply retention")
+    .description("the nightly job: database base backup, data fingerprints, uploads snapshot, secrets archive, then retention")
     .addOption(new Option("--type <type>", "full, or incr (files unchanged since the previous backup are referenced)").choices(["full", "incr"]).default("full"))
+    .option("--no-uploads", "skip the uploads snapshot")
+    .option("--no-secrets", "skip the secrets archive")
     .action(on("backup", async () => (await import("./commands/backup.js")).runBackup));
   program
     .command("backups")
@@ -136,6 +138,14 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .action(on("drift", async () => (await import("./commands/drift.js")).runDrift));
 
   // --- files and drills (drill) ---
+  program
+    .command("drill")
+    .description("restore a backup into a scratch cluster, replay the archive to its end, verify (fingerprints, pg_amcheck, uploads, secrets) and report RTO/RPO")
+    .option("--backup <id>", "backup to drill (default: latest)")
+    .option("--keep", "keep the scratch cluster (stopped) for inspection", false)
+    .option("--identity <file>", "age identity to decrypt the secrets archive (default: drill.identityFile; else integrity check only)")
+    .option("--timeout <seconds>", "give up on recovery after this long", "14400")
+    .action(on("drill", async () => (await import("./commands/drill.js")).runDrill));
 
   return program;
 };

@@ -12,3 +12,11 @@ export const makeBackupId = (type: "full" | "incr", now: Date, taken: ReadonlySe
 
 // The lock file serializing `zops backup` and `zops expire`: backup.lockFile, else `.zops-backup.lock` beside the data directory (writable by root and by the postgres OS user's tree). Pure.
 export const backupLockPath = (config: Pick<ZopsConfig, "backup" | "postgres">): string => config.backup.lockFile ?? join(dirname(config.postgres.dataDir), ".zops-backup.lock");
+
+// The start time encoded in a backup id (`YYYYMMDDTHHMMSS` + F|I), or undefined for a foreign id. Pure.
+export const timeOfBackupId = (id: string): Date | undefined => {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})[FI]/.exec(id);
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, s] = match;
+  return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
+};

@@ -5,6 +5,10 @@ export const drillSchema = z
   .strictObject({
     /** Scratch parent directory for the restored cluster; default: the system temp directory. */
     scratchDir: z.string().startsWith("/", "an absolute path").optional(),
+    /** age identity file used to decrypt the secrets archive during drills (without it, only integrity is checked). */
+    identityFile: z.string().startsWith("/", "an absolute path").optional(),
+    /** Tables larger than this get a row count only in the fingerprints (a full hash reads the whole table). */
+    fingerprintMaxTableMB: z.number().min(0).prefault(1024),
   })
   .prefault({});
 

@@ -1,0 +1,43 @@
+import { resolve } from "node:path";
+import { ZopsError } from "../errors/index.js";
+import { formatDrillReport } from "../drill/report.js";
+import { openStorage } from "../storage/open.js";
+import type { CommandResult, GlobalOptions } from "../ui/output.js";
+import { createTasks } from "../ui/run-tasks.js";
+import type { DrillContext } from "../../tasks/drill/context.js";
+import { drillTasks, finishDrill } from "../../tasks/drill/graph.js";
+import { loadCommandConfig } from "./context.js";
+
+export interface DrillOptions {
+  readonly backup?: string;
+  readonly keep?: boolean;
+  readonly identity?: string;
+  readonly timeout?: string;
+}
+
+// `zops drill`: restores a backup into a scratch cluster, replays and compares, verifies, stores and prints the report. Exit 0 when every check passed, VERIFY_FAILED (7) otherwise; the report is stored either way.
+export const runDrill = async (globals: GlobalOptions, options: DrillOptions = {}): Promise<CommandResult> => {
+  const timeoutSeconds = Number(options.timeout ?? 4 * 3600);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new ZopsError("USAGE", `--timeout must be a positive number of seconds, got '${options.timeout}'`);
+  const { config, path } = await loadCommandConfig(globals);
+  const storage = await openStorage(config);
+  const startedAt = new Date();
+  const ctx: DrillContext = { started: performance.now(), serverStarted: false, clusterUsable: true, downloadMs: 0, replayMs: 0, firstQueryMs: 0, checks: [] };
+  const request = {
+    config,
+    configPath: resolve(path),
+    storage,
+    backup: options.backup ?? "latest",
+    keep: options.keep ?? false,
+    identityFile: options.identity ? resolve(options.identity) : config.drill.identityFile,
+    timeoutMs: timeoutSeconds * 1000,
+  };
+  try {
+    const tasks = createTasks<DrillContext>(drillTasks(request), globals, { exitOnError: false });
+    await tasks.run(ctx).catch(() => undefined);
+    const report = await finishDrill(request, ctx, startedAt);
+    return { exitCode: report.ok ? 0 : 7, text: formatDrillReport(report), json: report };
+  } finally {
+    await storage.close?.();
+  }
+};

@@ -1,0 +1,48 @@
+import type { ZopsConfig } from "../../src/config/index.js";
+import type { BackupManifest } from "../../src/backup/manifest.js";
+import type { Fingerprints } from "../../src/drill/fingerprint.js";
+import type { DrillCheck, DrillCheckStatus } from "../../src/drill/report.js";
+import type { DrillScratch } from "../../src/drill/scratch.js";
+import type { OsUser } from "../../src/pg/os-user.js";
+import type { Storage } from "../../src/storage/storage.js";
+
+/** Inputs of one drill. */
+export interface DrillRequest {
+  readonly config: ZopsConfig;
+  readonly configPath: string;
+  readonly storage: Storage;
+  readonly backup: string;
+  readonly keep: boolean;
+  /** age identity file: decrypt the secrets archive (without it, only its integrity is checked). */
+  readonly identityFile: string | undefined;
+  readonly timeoutMs: number;
+}
+
+/** What the drill steps share. */
+export interface DrillContext {
+  readonly started: number;
+  manifest?: BackupManifest;
+  fingerprints?: Fingerprints;
+  scratch?: DrillScratch;
+  binDir?: string;
+  runAs?: OsUser;
+  /** True once PostgreSQL was started on the scratch directory (it must be stopped at the end). */
+  serverStarted: boolean;
+  /** False once a step left the restored cluster unusable: later steps that need it are skipped. */
+  clusterUsable: boolean;
+  downloadMs: number;
+  replayMs: number;
+  firstQueryMs: number;
+  /** Time from drill start until the first query was answered (RTO total). */
+  readyMs?: number;
+  reachedLsn?: string;
+  newestArchivedSegment?: string;
+  lastTransactionAt?: string;
+  rpoSeconds?: number;
+  checks: DrillCheck[];
+}
+
+// Records the outcome of one check (in the order checks complete).
+export const recordCheck = (ctx: DrillContext, name: string, status: DrillCheckStatus, message: string): void => {
+  ctx.checks.push({ name, status, message });
+};

@@ -1,0 +1,60 @@
+import type { ListrTask } from "listr2";
+import { messageOf } from "../../src/errors/index.js";
+import { makeDrillId, storeDrillReport, type DrillReport } from "../../src/drill/report.js";
+import { removeScratch } from "../../src/drill/scratch.js";
+import type { DrillContext, DrillRequest } from "./context.js";
+import { drillReplayTasks, stopScratch } from "./replay.js";
+import { drillRestoreTasks } from "./restore.js";
+import { drillVerifyTasks } from "./verify.js";
+
+// Wraps the restore step so a damaged backup is recorded as the failed "backup files" check.
+const recordRestore = (tasks: ListrTask<DrillContext>[]): ListrTask<DrillContext>[] =>
+  tasks.map((step) => ({
+    ...step,
+    task: async (ctx, task) => {
+      try {
+        await (step.task as (c: DrillContext, t: typeof task) => Promise<void>)(ctx, task);
+        if (step.title === "Download and verify the backup") ctx.checks.push({ name: "backup files", status: "pass", message: "every object and file checksum verified" });
+      } catch (error) {
+        ctx.clusterUsable = false;
+        ctx.checks.push({ name: "backup files", status: "fail", message: messageOf(error) });
+        throw error;
+      }
+    },
+  }));
+
+/** The drill's tasks: restore, replay and compare, verify, then the report (always). */
+export const drillTasks = (request: DrillRequest): ListrTask<DrillContext>[] => [
+  ...recordRestore(drillRestoreTasks(request)),
+  ...drillReplayTasks(request),
+  ...drillVerifyTasks(request),
+];
+
+// Builds the report from the context (a drill passes only when no check failed and the replay ran). Pure.
+export const buildDrillReport = (ctx: DrillContext, startedAt: Date, keptAt: string | undefined): DrillReport => {
+  const ok = ctx.checks.length > 0 && ctx.checks.every((check) => check.status !== "fail") && ctx.checks.some((check) => check.name === "WAL replay" && check.status === "pass");
+  return {
+    format: "zops-drill-report",
+    version: 1,
+    id: makeDrillId(startedAt),
+    backup: ctx.manifest?.id,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    ok,
+    checks: ctx.checks,
+    rto: { totalMs: Math.round(ctx.readyMs ?? performance.now() - ctx.started), downloadMs: Math.round(ctx.downloadMs), replayMs: Math.round(ctx.replayMs), firstQueryMs: Math.round(ctx.firstQueryMs) },
+    rpo: { lastTransactionAt: ctx.lastTransactionAt, seconds: ctx.rpoSeconds },
+    replay: { reachedLsn: ctx.reachedLsn, newestArchivedSegment: ctx.newestArchivedSegment },
+    keptAt,
+  };
+};
+
+// Stops the scratch cluster and removes the scratch directory unless `keep`; stores the report in the repository. Always runs, whatever failed before.
+export const finishDrill = async (request: DrillRequest, ctx: DrillContext, startedAt: Date): Promise<DrillReport> => {
+  if (!request.keep) await stopScratch(ctx);
+  const keptAt = request.keep ? ctx.scratch?.root : undefined;
+  const report = buildDrillReport(ctx, startedAt, keptAt);
+  await storeDrillReport(request.storage, report);
+  if (!request.keep && ctx.scratch) await removeScratch(ctx.scratch);
+  return report;
+};

@@ -1,0 +1,79 @@
+import { join } from "node:path";
+import type { ListrTask } from "listr2";
+import { resolveBackup } from "../../src/backup/manifest.js";
+import { WorkerPool } from "../../src/backup/worker-pool.js";
+import { ZopsError, isZopsError } from "../../src/errors/index.js";
+import type { Fingerprints } from "../../src/drill/fingerprint.js";
+import { prepareScratch } from "../../src/drill/scratch.js";
+import { findPgBinDir } from "../../src/pg/bin-dir.js";
+import { postgresRunAs } from "../../src/pg/os-user.js";
+import { fingerprintsKey } from "../../src/repo/layout.js";
+import { openRepository } from "../../src/repo/repository.js";
+import { restoreFiles } from "../../src/restore/restore-files.js";
+import { createDirectories } from "../../src/restore/target-dir.js";
+import { getBuffer } from "../../src/storage/read.js";
+import { formatBytes } from "../../src/ui/output.js";
+import { formatProgress } from "../../src/ui/run-tasks.js";
+import type { DrillContext, DrillRequest } from "./context.js";
+
+const readFingerprints = async (request: DrillRequest, backupId: string): Promise<Fingerprints | undefined> => {
+  try {
+    return JSON.parse((await getBuffer(request.storage, fingerprintsKey(backupId))).toString("utf8")) as Fingerprints;
+  } catch (error) {
+    if (isZopsError(error, "STORAGE_NOT_FOUND")) return undefined;
+    throw error;
+  }
+};
+
+// Drill steps up to restored files: find the backup and its fingerprints, prepare a scratch directory owned by postgres, download and verify every file (timed as RTO "download").
+export const drillRestoreTasks = (request: DrillRequest): ListrTask<DrillContext>[] => [
+  {
+    title: "Find the backup",
+    task: async (ctx, task) => {
+      await openRepository(request.storage);
+      ctx.manifest = await resolveBackup(request.storage, request.backup);
+      ctx.fingerprints = await readFingerprints(request, ctx.manifest.id);
+      task.title = `Backup ${ctx.manifest.id} (${ctx.manifest.type}, ${formatBytes(ctx.manifest.sizes.database)}, stopped ${ctx.manifest.stoppedAt})${ctx.fingerprints ? "; data fingerprints present" : "; no data fingerprints"}`;
+    },
+  },
+  {
+    title: "Prepare a scratch cluster directory",
+    task: async (ctx, task) => {
+      ctx.runAs = await postgresRunAs();
+      ctx.binDir = await findPgBinDir(request.config.postgres.binDir);
+      ctx.scratch = await prepareScratch(request.config.drill.scratchDir, ctx.runAs);
+      task.title = `Scratch cluster at ${ctx.scratch.root} (port ${ctx.scratch.port}, socket only)`;
+    },
+  },
+  {
+    title: "Download and verify the backup",
+    task: async (ctx, task) => {
+      const manifest = ctx.manifest;
+      const scratch = ctx.scratch;
+      if (!manifest || !scratch) throw new ZopsError("INTERNAL", "drill: restore before the backup was found");
+      const tablespaces = new Map(manifest.tablespaces.map((space) => [space.oid, join(scratch.root, "tablespaces", space.oid)]));
+      await createDirectories(scratch.dataDir, manifest, tablespaces, ctx.runAs);
+      const started = performance.now();
+      const pool = new WorkerPool(request.config.backup.processes);
+      let last = 0;
+      try {
+        const files = await restoreFiles(request.storage, pool, manifest, scratch.dataDir, {
+          delta: false,
+          owner: ctx.runAs,
+          onProgress: (progress) => {
+            if (performance.now() - last < 500) return;
+            last = performance.now();
+            task.output = `${formatProgress(progress.bytes, started)} of ${formatBytes(progress.total)}`;
+          },
+        });
+        ctx.downloadMs = performance.now() - started;
+        task.title = `Restored ${files.written} files, ${formatProgress(files.bytes, started)}; every checksum verified`;
+      } catch (error) {
+        ctx.clusterUsable = false;
+        throw error;
+      } finally {
+        await pool.close();
+      }
+    },
+  },
+];
