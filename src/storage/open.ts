@@ -8,14 +8,14 @@ import type { Storage } from "./storage.js";
 /** What openStorage needs from the configuration. */
 export type StorageConfig = Pick<ZopsConfig, "repository" | "storage">;
 
-// Opens the bare driver named by repository.url (the S3 SDK is imported only for s3:// URLs).
-export const openDriver = async (config: Pick<ZopsConfig, "repository">): Promise<Storage> => {
+// Opens the bare driver named by repository.url (the S3 SDK is imported only for s3:// URLs); S3 upload parts use the storage retry policy.
+export const openDriver = async (config: StorageConfig): Promise<Storage> => {
   const url = config.repository.url;
   if (url.startsWith("file://")) return new FileStorage(fileURLToPath(url));
   if (url.startsWith("s3://")) {
     const { S3Storage } = await import("./s3.js");
     const { endpoint, region, forcePathStyle } = config.repository.s3;
-    return new S3Storage({ url, endpoint, region, forcePathStyle });
+    return new S3Storage({ url, endpoint, region, forcePathStyle, retry: config.storage });
   }
   throw new ZopsError("CONFIG_INVALID", `repository.url '${url}' is not a file:// or s3:// URL`, { hint: "use file:///absolute/path or s3://bucket/prefix" });
 };

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Readable } from "node:stream";
 import { ZopsError } from "../errors/index.js";
 import { isReplayable, openBody } from "./body.js";
+import { backoffDelay } from "./retry-policy.js";
 import { isTransient, transientError } from "./transient.js";
 import { Watchdog } from "./watchdog.js";
 import { watchDownload, watchUpload } from "./watched-streams.js";
@@ -18,7 +19,6 @@ export interface ResilienceSettings {
 }
 
 const DELETE_CHUNK = 1000;
-const MAX_DELAY_MS = 30_000;
 
 /**
  * Wraps any driver with a timeout on every operation and, for network storage
@@ -146,10 +146,8 @@ export class ResilientStorage implements Storage {
     return this.capabilities.network && replayable && isTransient(error) && attempt <= this.settings.retries && !signal?.aborted;
   }
 
-  // Exponential backoff with jitter: half the nominal delay plus a random half.
   private backoff(attempt: number): number {
-    const nominal = Math.min(this.settings.retryDelayMs * 2 ** (attempt - 1), MAX_DELAY_MS);
-    return nominal / 2 + Math.random() * (nominal / 2);
+    return backoffDelay(this.settings, attempt);
   }
 
   private timeoutError(action: string, key: string): ZopsError {

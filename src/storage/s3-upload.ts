@@ -1,5 +1,6 @@
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
+import { retryTransient, type RetryPolicy } from "./retry-policy.js";
 
 const MIB = 1024 * 1024;
 /** Smallest part S3 accepts (except the last). */
@@ -15,6 +16,10 @@ export interface UploadTuning {
 }
 
 export interface UploadRequest extends UploadTuning {
+  /** Retries for requests whose body is buffered (single PutObject, CreateMultipartUpload, each part). */
+  readonly retry: RetryPolicy;
+  /** Maps an SDK error to a ZopsError (transient ones are retried). */
+  readonly mapError: (error: unknown) => Error;
   readonly client: S3Client;
   readonly bucket: string;
   readonly key: string;
@@ -53,18 +58,23 @@ async function* cutParts(request: UploadRequest): AsyncGenerator<Buffer> {
 
 // Stores the stream with one PutObject when it fits in one part, else as a multipart upload with
 // at most queueSize parts in flight; on any failure the multipart upload is aborted, so no object
-// and no billed parts remain. Never retries (the wrapper does).
+// and no billed parts remain. Requests with a buffered body (the single PutObject, each part) are
+// retried after transient errors with the storage retry policy: only the wrapper could otherwise
+// retry, and it cannot replay a one-shot stream.
 export const uploadStream = async (request: UploadRequest): Promise<number> => {
   const { client, bucket, key } = request;
   const parts = cutParts(request);
   const first = await parts.next();
   const firstPart = first.done ? Buffer.alloc(0) : first.value;
   const second = firstPart.length < partSizeFor(request, 1) ? { done: true as const, value: undefined } : await parts.next();
+  // Buffered requests are replayable, so transient failures of one part do not fail a large upload.
+  const sendRetrying = <T>(send: (signal: AbortSignal | undefined) => Promise<T>, signal = request.signal): Promise<T> =>
+    retryTransient(request.retry, () => send(signal).catch((error: unknown) => Promise.reject(request.mapError(error))), signal);
   if (second.done) {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: firstPart, ContentLength: firstPart.length }), { abortSignal: request.signal });
+    await sendRetrying((signal) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: firstPart, ContentLength: firstPart.length }), { abortSignal: signal }));
     return firstPart.length;
   }
-  const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: request.signal });
+  const created = await sendRetrying((signal) => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }));
   const uploadId = created.UploadId;
   if (!uploadId) throw new Error("CreateMultipartUpload returned no UploadId");
   const failed = new AbortController();
@@ -74,8 +84,10 @@ export const uploadStream = async (request: UploadRequest): Promise<number> => {
   let failure: unknown;
   let total = 0;
   const send = (number: number, data: Buffer) => {
-    const upload = client
-      .send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: data, ContentLength: data.length }), { abortSignal: signal })
+    const upload = sendRetrying(
+      (partSignal) => client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: data, ContentLength: data.length }), { abortSignal: partSignal }),
+      signal,
+    )
       .then((result) => {
         done.push({ PartNumber: number, ETag: result.ETag ?? "" });
       })

@@ -12,6 +12,7 @@ import { assertKey } from "./key.js";
 import { mapS3Error, type S3Target } from "./s3-errors.js";
 import { uploadStream, type UploadTuning } from "./s3-upload.js";
 import { parseS3Url } from "./s3-url.js";
+import type { RetryPolicy } from "./retry-policy.js";
 import type { GetOptions, ObjectInfo, PutBody, PutOptions, PutResult, Storage, StorageCapabilities } from "./storage.js";
 
 /** Where the bucket lives; credentials are never part of it (SDK default chain only). */
@@ -24,14 +25,17 @@ export interface S3StorageOptions {
   readonly forcePathStyle: boolean;
   /** Multipart tuning (default 8 MiB parts, 4 in flight). */
   readonly upload?: Partial<UploadTuning>;
+  /** Retries of buffered upload requests (parts); default none. openStorage passes the `storage:` settings. */
+  readonly retry?: RetryPolicy;
 }
 
 const DELETE_BATCH = 1000;
 
 /**
  * Repository in an S3 bucket under a key prefix. PutObject and CompleteMultipartUpload are
- * atomic, so readers see a whole old or a whole new object. The driver never retries and sets
- * no timeouts of its own: src/storage/resilient.ts wraps it (the SDK's retries are off).
+ * atomic, so readers see a whole old or a whole new object. The driver sets
+ * no timeouts of its own: src/storage/resilient.ts wraps it (the SDK's retries are off). The one
+ * exception: buffered upload requests (parts) are retried with the same policy, see s3-upload.ts.
  */
 export class S3Storage implements Storage {
   readonly location: string;
@@ -41,6 +45,7 @@ export class S3Storage implements Storage {
   private readonly client: S3Client;
   private readonly target: S3Target;
   private readonly tuning: UploadTuning;
+  private readonly retry: RetryPolicy;
 
   constructor(options: S3StorageOptions) {
     const { bucket, prefix } = parseS3Url(options.url);
@@ -48,6 +53,7 @@ export class S3Storage implements Storage {
     this.prefix = prefix;
     this.location = `s3://${bucket}/${prefix}`.replace(/\/$/, "");
     this.target = { location: this.location, endpoint: options.endpoint ?? `AWS S3 (${options.region})`, bucket };
+    this.retry = options.retry ?? { retries: 0, retryDelayMs: 0 };
     this.tuning = { partSize: options.upload?.partSize ?? 8 * 1024 * 1024, queueSize: options.upload?.queueSize ?? 4 };
     // The notice that SDK releases from 2027 need Node 22 says nothing about this run; the SDK's own switch silences it (an operator may still set it to false).
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -69,7 +75,17 @@ export class S3Storage implements Storage {
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<PutResult> {
     const objectKey = this.objectKey(key);
     try {
-      const size = await uploadStream({ client: this.client, bucket: this.bucket, key: objectKey, body: openBody(body), size: options.size, signal: options.signal, ...this.tuning });
+      const size = await uploadStream({
+        client: this.client,
+        bucket: this.bucket,
+        key: objectKey,
+        body: openBody(body),
+        size: options.size,
+        signal: options.signal,
+        retry: this.retry,
+        mapError: (error) => mapS3Error(error, this.target, key, "write"),
+        ...this.tuning,
+      });
       return { key, size };
     } catch (error) {
       throw mapS3Error(error, this.target, key, "write");

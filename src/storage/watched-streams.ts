@@ -45,23 +45,33 @@ export const watchDownload = (first: Readable, watch: DownloadWatch): Readable =
   let source = first;
   let iterator = source[Symbol.asyncIterator]();
   let offset = 0;
-  let timer: NodeJS.Timeout | undefined;
+  // One timer, restarted per read (refresh); it only counts while the consumer waits for data.
+  let waiting = false;
+  const timer = setTimeout(() => {
+    if (waiting) source.destroy(watch.timeoutError());
+  }, watch.idleMs);
+  // An abandoned, never-read stream must not hold the process open; a stalled transfer keeps its socket or file handle referenced anyway.
+  timer.unref();
   const output = new Readable({
+    highWaterMark: 1024 * 1024,
     async read() {
       for (;;) {
-        timer = setTimeout(() => source.destroy(watch.timeoutError()), watch.idleMs);
+        waiting = true;
+        timer.refresh();
         try {
           const next = await iterator.next();
-          clearTimeout(timer);
-          if (next.done) this.push(null);
-          else {
+          waiting = false;
+          if (next.done) {
+            clearTimeout(timer);
+            this.push(null);
+          } else {
             const chunk = next.value as Buffer;
             offset += chunk.length;
             this.push(chunk);
           }
           return;
         } catch (error) {
-          clearTimeout(timer);
+          waiting = false;
           try {
             source = await watch.recover(error, offset);
             iterator = source[Symbol.asyncIterator]();

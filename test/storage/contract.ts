@@ -54,7 +54,8 @@ export const runStorageContract = (name: string, factory: () => Promise<Contract
         result = await storage.put("round/big.bin", data.stream());
       });
       expect(result?.size).toBe(100 * MIB);
-      if (storage.capabilities.multipart) expect(growth).toBeLessThan(80 * MIB);
+      // Loose: live buffers (after a full GC) must stay well below the object's size.
+      if (storage.capabilities.multipart) expect(growth, `peak live buffer growth ${(growth / MIB).toFixed(1)} MiB`).toBeLessThan(90 * MIB);
       expect((await storage.stat("round/big.bin"))?.size).toBe(100 * MIB);
       expect(await hashStream(await storage.get("round/big.bin"))).toEqual({ sha256: data.sha256, size: 100 * MIB });
     });
