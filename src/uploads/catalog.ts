@@ -4,6 +4,7 @@ import type { Storage } from "../storage/storage.js";
 import { getDocument } from "./documents.js";
 import { snapshotSchema, type SnapshotManifest } from "./format.js";
 import { checkEntryPaths } from "./entry-path.js";
+import { makeTimeId } from "./snapshot-id.js";
 
 /** A complete snapshot as listed: its manifest exists. */
 export interface UploadSnapshotInfo {
@@ -43,4 +44,11 @@ export const readUploadSnapshot = async (storage: Storage, id: string): Promise<
   const manifest = await getDocument(storage, info.key, info.sha256, snapshotSchema);
   checkEntryPaths(manifest, info.key);
   return manifest;
+};
+
+// The snapshot that goes with a database backup started at `backupStartedAt`: the first one taken at or after it (the nightly job snapshots uploads right after the database), else the newest before it; undefined when there is none (pure).
+export const pickUploadSnapshotForBackup = <T extends Pick<UploadSnapshotInfo, "id">>(snapshots: readonly T[], backupStartedAt: Date): T | undefined => {
+  const at = makeTimeId(backupStartedAt);
+  const sorted = [...snapshots].sort((a, b) => (a.id < b.id ? -1 : 1));
+  return sorted.find((snapshot) => snapshot.id >= at) ?? sorted.at(-1);
 };

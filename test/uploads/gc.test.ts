@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UPLOADS_INDEX_PREFIX, uploadsPackKey } from "../../src/repo/layout.js";
 import { listAll } from "../../src/storage/read.js";
 import { FileStorage } from "../../src/storage/file.js";
-import { listUploadSnapshots, readUploadSnapshot } from "../../src/uploads/catalog.js";
+import { listUploadSnapshots, pickUploadSnapshotForBackup, readUploadSnapshot } from "../../src/uploads/catalog.js";
 import { expireUploads, selectUploadSnapshotsToKeep } from "../../src/uploads/expire.js";
 import { collectUploadsGarbage } from "../../src/uploads/gc.js";
 import { restoreUploads } from "../../src/uploads/restore.js";
@@ -33,6 +33,9 @@ describe("uploads retention and garbage collection", () => {
     expect(selectUploadSnapshotsToKeep(ids, { keepSince: new Date("2026-01-02T12:00:00Z") })).toEqual(["20260102T000000000Z", "20260103T000000000Z", "20260104T000000000Z"]);
     expect(selectUploadSnapshotsToKeep(ids, {})).toEqual(["20260104T000000000Z"]);
     expect(selectUploadSnapshotsToKeep(ids, { keepLast: 2, keepIds: ["20260101T000000000Z"] })).toEqual(["20260101T000000000Z", "20260103T000000000Z", "20260104T000000000Z"]);
+    expect(pickUploadSnapshotForBackup(ids, new Date("2026-01-02T00:00:00Z"))?.id).toBe("20260102T000000000Z");
+    expect(pickUploadSnapshotForBackup(ids, new Date("2026-01-02T00:00:01Z"))?.id).toBe("20260103T000000000Z");
+    expect(pickUploadSnapshotForBackup(ids, new Date("2027-01-01T00:00:00Z"))?.id).toBe("20260104T000000000Z");
   });
 
   it("an interrupted snapshot leaves no snapshot and no marker; the next run reuses its checkpointed packs", async () => {
