@@ -148,7 +148,7 @@ describe("s3 driver failures (through the timeout/retry wrapper)", () => {
   });
 
   it("resumes a download at the last byte when the server goes away and comes back", async () => {
-    const storage = await openS3(s3.endpoint, s3.withPrefix("resume").url, { timeoutSeconds: 5, retries: 5, retryDelayMs: 200 });
+    const storage = await openS3(s3.endpoint, s3.withPrefix("resume").url, { timeoutSeconds: 30, retries: 6, retryDelayMs: 300 });
     const data = makeDataStream(40 * MIB, 3);
     await storage.put("big", data.stream());
     const stream = await storage.get("big");
@@ -171,7 +171,7 @@ describe("s3 driver failures (through the timeout/retry wrapper)", () => {
   });
 
   it("finishes a one-shot stream upload when the server goes away mid-upload and comes back (buffered parts are retried)", async () => {
-    const storage = await openS3(s3.endpoint, s3.withPrefix("part-retry").url, { timeoutSeconds: 10, retries: 6, retryDelayMs: 300 });
+    const storage = await openS3(s3.endpoint, s3.withPrefix("part-retry").url, { timeoutSeconds: 30, retries: 6, retryDelayMs: 300 });
     const data = makeDataStream(48 * MIB, 5);
     let sent = 0;
     let restarted: Promise<void> | undefined;
@@ -188,7 +188,7 @@ describe("s3 driver failures (through the timeout/retry wrapper)", () => {
   });
 
   it("keeps data across stop and restart of the test server", async () => {
-    const storage = await openS3(s3.endpoint, s3.withPrefix("persist").url, { timeoutSeconds: 5, retries: 4, retryDelayMs: 200 });
+    const storage = await openS3(s3.endpoint, s3.withPrefix("persist").url, { timeoutSeconds: 15, retries: 4, retryDelayMs: 200 });
     await storage.put("kept", "still here");
     await s3.stop();
     expect((await failureOf(storage.stat("kept"))).code).toBe("STORAGE_UNREACHABLE");
