@@ -42,7 +42,6 @@ export const prepareScratch = async (parent: string | undefined, owner: OsUser |
       archive_mode: "off",
       logging_collector: "off",
       shared_preload_libraries: "",
-      max_connections: "20",
       shared_buffers: "128MB",
     },
   };
