@@ -5,14 +5,27 @@ import { ZopsError } from "../errors/index.js";
 import { toEntryPath } from "./entry-path.js";
 import { yieldEvery } from "./yield.js";
 
+/** The lstat facts a snapshot keeps (a small object, not the whole Stats). */
+export interface FileFacts {
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+}
+
 /** One path found under an uploads root (symlinks are never followed). */
 export interface ScannedEntry {
   readonly path: string;
   readonly absolute: string;
   readonly type: "file" | "dir" | "symlink";
-  readonly stats: Stats;
+  readonly stats: FileFacts;
   readonly target?: string;
 }
+
+const factsOf = (stats: Stats): FileFacts => ({ mode: stats.mode, uid: stats.uid, gid: stats.gid, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino });
 
 const isGone = (error: unknown): boolean => ["ENOENT", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "");
 
@@ -22,10 +35,10 @@ export const scanRoots = async (roots: readonly string[], onSkip: (path: string,
   const pause = yieldEvery(256);
   const visit = async (absolute: string, stats: Stats): Promise<void> => {
     const path = toEntryPath(absolute);
-    if (stats.isSymbolicLink()) found.push({ path, absolute, type: "symlink", stats, target: readlinkSync(absolute) });
-    else if (stats.isFile()) found.push({ path, absolute, type: "file", stats });
+    if (stats.isSymbolicLink()) found.push({ path, absolute, type: "symlink", stats: factsOf(stats), target: readlinkSync(absolute) });
+    else if (stats.isFile()) found.push({ path, absolute, type: "file", stats: factsOf(stats) });
     else if (stats.isDirectory()) {
-      found.push({ path, absolute, type: "dir", stats });
+      found.push({ path, absolute, type: "dir", stats: factsOf(stats) });
       let children: Dirent[];
       try {
         children = readdirSync(absolute, { withFileTypes: true });

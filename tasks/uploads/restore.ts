@@ -16,10 +16,13 @@ export const restoreUploadsTask = <Ctx extends UploadsRestoreContext>(storage: S
     const part: NonNullable<UploadsRestoreContext["uploadsRestore"]> = {};
     ctx.uploadsRestore = part;
     const started = performance.now();
+    let shown = 0;
     try {
       part.result = await restoreUploads(storage, options.snapshot, options.targetDir, {
         paths: options.paths,
         onProgress: (progress) => {
+          if (performance.now() - shown < 1000 && progress.filesDone < progress.filesTotal) return;
+          shown = performance.now();
           task.output = `${progress.filesDone}/${progress.filesTotal} files, downloaded ${formatProgress(progress.bytesDownloaded, started)}`;
         },
       });

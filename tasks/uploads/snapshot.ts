@@ -26,6 +26,7 @@ export const uploadsSnapshotTask = <Ctx extends UploadsPartContext>(storage: Sto
     const part: NonNullable<UploadsPartContext["uploads"]> = { warnings: [] };
     ctx.uploads = part;
     const started = performance.now();
+    let shown = 0;
     try {
       part.result = await createUploadsSnapshot(storage, {
         paths: config.uploads.paths,
@@ -35,6 +36,8 @@ export const uploadsSnapshotTask = <Ctx extends UploadsPartContext>(storage: Sto
         concurrency: config.uploads.concurrency,
         onWarning: (message) => part.warnings.push(message),
         onProgress: (progress) => {
+          if (performance.now() - shown < 1000 && progress.filesDone < progress.filesTotal) return;
+          shown = performance.now();
           task.output = `${progress.filesDone}/${progress.filesTotal} files, read ${formatProgress(progress.bytesRead, started)}, uploaded ${formatBytes(progress.bytesUploaded)}`;
         },
       });
