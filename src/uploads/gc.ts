@@ -2,7 +2,7 @@ import { ZopsError } from "../errors/index.js";
 import { uploadsObjectSha, UPLOADS_INDEX_PREFIX } from "../repo/layout.js";
 import type { Storage } from "../storage/storage.js";
 import { writeBlobIndex, type IndexedObject } from "./blob-index.js";
-import { listUploadSnapshots } from "./catalog.js";
+import { listUploadSnapshots, type UploadSnapshotInfo } from "./catalog.js";
 import { getDocument } from "./documents.js";
 import { indexSchema, snapshotSchema } from "./format.js";
 import { mapLimit } from "./map-limit.js";
@@ -39,19 +39,24 @@ export const collectUploadsGarbage = async (storage: Storage, options: CollectGa
 
   // Manifests first, then markers: a snapshot that finished before this listing is counted, one still running has a marker.
   const referenced = new Set<string>();
-  const snapshots = await listUploadSnapshots(storage);
-  await mapLimit(snapshots, 4, async (snapshot) => {
-    const manifest = await getDocument(storage, snapshot.key, snapshot.sha256, snapshotSchema).catch((error: unknown) => {
-      throw new ZopsError("VERIFY_FAILED", `garbage collection of uploads stopped: ${(error as Error).message}`, {
-        hint: "nothing was deleted; run `zops verify` and remove or repair the damaged snapshot manifest",
-        cause: error,
+  const readReferences = (snapshots: readonly UploadSnapshotInfo[]) =>
+    mapLimit(snapshots, 4, async (snapshot) => {
+      const manifest = await getDocument(storage, snapshot.key, snapshot.sha256, snapshotSchema).catch((error: unknown) => {
+        throw new ZopsError("VERIFY_FAILED", `garbage collection of uploads stopped: ${(error as Error).message}`, {
+          hint: "nothing was deleted; run `zops verify` and remove or repair the damaged snapshot manifest",
+          cause: error,
+        });
       });
+      for (const object of manifest.objects) referenced.add(object.key);
     });
-    for (const object of manifest.objects) referenced.add(object.key);
-  });
+  const first = await listUploadSnapshots(storage);
+  await readReferences(first);
   const live = await liveMarker();
   if (live) return { ...none, skipped: `an uploads snapshot is in progress ('${live.key}')` };
-  const staleMarkers = (await listRunningMarkers(storage)).map((marker) => marker.key);
+  // A snapshot that finished between the listing and the marker check has a manifest now.
+  const seen = new Set(first.map((snapshot) => snapshot.key));
+  await readReferences((await listUploadSnapshots(storage)).filter((snapshot) => !seen.has(snapshot.key)));
+  const staleMarkers = (await listRunningMarkers(storage)).filter((marker) => !young(marker.modified, markerStaleMs)).map((marker) => marker.key);
 
   const objects = await listDataObjects(storage);
   const doomed = [...objects.values()].filter((info) => !referenced.has(info.key) && !young(info.modified));
