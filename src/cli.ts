@@ -66,8 +66,9 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .action(on("wal-fetch", async () => (await import("./commands/wal-fetch.js")).runWalFetch));
   program
     .command("check")
-    .description("monitoring: WAL archiving health and repository reachability (exit 0/1/2/3, Nagios convention)")
+    .description("monitoring: repository, WAL archiving, backup age, WAL chain, last drill (exit 0/1/2/3, Nagios convention)")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json", "nagios", "prometheus"]).default("text"))
+    .option("--only <checks>", "comma-separated checks to run: repository, archive-settings, archiver, ready-backlog, last-archived, backup-age, wal-chain, drill")
     .action(on("check", async () => (await import("./commands/check.js")).runCheck));
 
   // --- backups (backup, backups, restore, expire, verify) ---

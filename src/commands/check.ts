@@ -3,17 +3,19 @@ import { formatJson, formatNagios, formatPrometheus, formatText, type CheckForma
 import { nagiosExit, worstStatus } from "../check/probe.js";
 import { PROBES } from "../check/registry.js";
 import { runProbes } from "../check/run-probes.js";
+import { ZopsError } from "../errors/index.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 import { loadCommandConfig } from "./context.js";
 
 // `zops check [--format text|json|nagios|prometheus]`: read-only probes, exit 0/1/2/3 (Nagios) in every format.
 // A single parallel fan-out of read-only probes, so no Listr2 graph: its output is the report itself.
-export const runCheck = async (globals: GlobalOptions, options: { format?: CheckFormat } = {}): Promise<CommandResult> => {
+export const runCheck = async (globals: GlobalOptions, options: { format?: CheckFormat; only?: string } = {}): Promise<CommandResult> => {
+  const probes = selectProbes(options.only);
   const { config } = await loadCommandConfig(globals);
   const format: CheckFormat = globals.json ? "json" : (options.format ?? "text");
   const context = createCheckContext(config);
   try {
-    const results = await runProbes(context, PROBES);
+    const results = await runProbes(context, probes);
     const exitCode = nagiosExit(worstStatus(results.map((result) => result.status)));
     const json = formatJson(results);
     if (format === "json") return { exitCode, json, text: JSON.stringify(json, null, 2) };
@@ -22,4 +24,13 @@ export const runCheck = async (globals: GlobalOptions, options: { format?: Check
   } finally {
     await context.close();
   }
+};
+
+// The probes named in --only (comma-separated), or all of them; throws USAGE naming an unknown probe.
+const selectProbes = (only: string | undefined): typeof PROBES => {
+  if (!only) return PROBES;
+  const names = only.split(",").map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !PROBES.some((probe) => probe.name === name));
+  if (unknown.length > 0) throw new ZopsError("USAGE", `unknown check '${unknown.join("', '")}' in --only`, { hint: `checks: ${PROBES.map((probe) => probe.name).join(", ")}` });
+  return PROBES.filter((probe) => names.includes(probe.name));
 };

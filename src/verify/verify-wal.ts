@@ -15,10 +15,8 @@ export interface WalChainReport {
   readonly newest?: string;
 }
 
-// Checks the WAL chain of each backup (start segment through the newest archived segment on its timeline: every name present) and re-reads every WAL object from the oldest backup's start on, checking its SHA-256. Read-only.
-export const verifyWalChain = async (storage: Storage, backups: readonly BackupManifest[], onProgress?: (checked: number, total: number) => void): Promise<WalChainReport> => {
-  const all = await listWal(storage);
-  const segments = segmentsOf(all);
+// Per backup, the segment names missing from its start segment through the newest archived segment of its timeline (pure; `segments` from listWal).
+export const findWalGaps = (segments: readonly WalObject[], backups: readonly BackupManifest[]): { gaps: WalChainReport["gaps"]; newest: string | undefined } => {
   const names = new Set(segments.map((object) => object.name));
   const gaps: WalChainReport["gaps"] = [];
   let newestOverall: string | undefined;
@@ -31,6 +29,13 @@ export const verifyWalChain = async (storage: Storage, backups: readonly BackupM
     const missing = segmentRange(backup.walStart, last, backup.walSegmentSize).filter((name) => !names.has(name));
     if (missing.length > 0) gaps.push({ backup: backup.id, from: backup.walStart, to: last, missing });
   }
+  return { gaps, newest: newestOverall };
+};
+
+// Checks the WAL chain of each backup (start segment through the newest archived segment on its timeline: every name present) and re-reads every WAL object from the oldest backup's start on, checking its SHA-256. Read-only.
+export const verifyWalChain = async (storage: Storage, backups: readonly BackupManifest[], onProgress?: (checked: number, total: number) => void): Promise<WalChainReport> => {
+  const all = await listWal(storage);
+  const { gaps, newest: newestOverall } = findWalGaps(segmentsOf(all), backups);
   const oldest = backups.map((backup) => backup.walStart).sort()[0];
   const toCheck: WalObject[] = oldest ? all.filter((object) => object.kind === "history" || object.name.slice(0, 24) >= oldest) : all;
   const corrupt: string[] = [];

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runBackup } from "../../src/commands/backup.js";
+import { runCheck } from "../../src/commands/check.js";
+import { makeDrillId, storeDrillReport, type DrillReport } from "../../src/drill/report.js";
+import { openStorage } from "../../src/storage/open.js";
+import { listWal, segmentsOf } from "../../src/wal/catalog.js";
+import { startBackupFixture, type BackupFixture } from "../backup/support.js";
+import { writeTestConfig } from "../wal/support.js";
+
+type CheckJson = { probes: { name: string; status: string; message: string }[] };
+
+const drillReport = (finishedAt: Date, ok: boolean): DrillReport => ({
+  format: "zops-drill-report",
+  version: 1,
+  id: makeDrillId(finishedAt),
+  backup: "x",
+  startedAt: finishedAt.toISOString(),
+  finishedAt: finishedAt.toISOString(),
+  ok,
+  checks: ok ? [{ name: "WAL replay", status: "pass", message: "replayed" }] : [{ name: "pg_amcheck", status: "fail", message: "heap corruption in app.messages" }],
+  rto: { totalMs: 42_000, downloadMs: 20_000, replayMs: 20_000, firstQueryMs: 5 },
+  rpo: { lastTransactionAt: finishedAt.toISOString(), seconds: 12 },
+  replay: { reachedLsn: "0/5000000", newestArchivedSegment: "000000010000000000000005" },
+  keptAt: undefined,
+});
+
+// The nightly-job probes of `zops check` (backup age, WAL chain, last drill) against a real cluster and repository.
+describe("zops check: backup age, WAL chain and drill", () => {
+  let fixture: BackupFixture;
+  const check = async (thresholds: Record<string, number> = {}, format: "nagios" | "json" = "nagios") => {
+    const config = await writeTestConfig({ url: fixture.config.config.repository.url }, { postgres: fixture.cluster.postgresConfig, check: thresholds });
+    return runCheck({ config: config.path, json: false, verbose: false }, { format, only: "backup-age,wal-chain,drill" });
+  };
+
+  beforeAll(async () => {
+    fixture = await startBackupFixture();
+    await fixture.cluster.query("create table t (id int); insert into t select generate_series(1, 1000)");
+  });
+  afterAll(async () => fixture?.destroy());
+
+  it("is CRITICAL without any backup and WARNING without any drill", async () => {
+    const result = await check();
+    expect(result.exitCode).toBe(2);
+    expect(result.text).toMatch(/^ZOPS CRITICAL - backup-age: no backup in the repository/);
+    expect(result.text).toMatch(/drill: no restore drill has run/);
+  });
+
+  it("goes OK, then WARNING and CRITICAL as the last backup and drill age past the thresholds", async () => {
+    const backup = await runBackup(fixture.globals, { type: "full" });
+    expect(backup.exitCode, backup.text).toBe(0);
+    await storeDrillReport(fixture.storage, drillReport(new Date(), true));
+    const fresh = await check();
+    expect(fresh.text).toMatch(/^ZOPS OK/);
+    expect(fresh.exitCode).toBe(0);
+
+    const staleBackupWarn = await check({ backupWarnHours: 0.0001, backupCriticalHours: 100 });
+    expect(staleBackupWarn.exitCode).toBe(1);
+    expect(staleBackupWarn.text).toMatch(/^ZOPS WARNING - backup-age: last backup \S+ \(full\) finished/);
+    const staleBackupCrit = await check({ backupWarnHours: 0.0001, backupCriticalHours: 0.0002 });
+    expect(staleBackupCrit.exitCode).toBe(2);
+
+    // Only the newest report (by id) counts: store a newer one whose drill finished 10 days ago.
+    const newer = drillReport(new Date(Date.now() + 1000), true);
+    await storeDrillReport(fixture.storage, { ...newer, finishedAt: new Date(Date.now() - 10 * 86400_000).toISOString() });
+    const staleDrill = await check();
+    expect(staleDrill.exitCode).toBe(1);
+    expect(staleDrill.text).toMatch(/drill: last drill \S+ passed 10\.0 days ago/);
+    const veryStale = await check({ drillWarnDays: 1, drillCriticalDays: 2 });
+    expect(veryStale.exitCode).toBe(2);
+  });
+
+  it("is CRITICAL when the last drill failed, naming the failed check", async () => {
+    await storeDrillReport(fixture.storage, drillReport(new Date(Date.now() + 5000), false));
+    const result = await check();
+    expect(result.exitCode).toBe(2);
+    expect(result.text).toMatch(/drill: last drill \S+ FAILED: pg_amcheck: heap corruption in app\.messages/);
+  });
+
+  it("is CRITICAL naming the first missing segment when the WAL chain has a gap", async () => {
+    for (let index = 0; index < 3; index += 1) {
+      await fixture.cluster.query("insert into t select generate_series(1, 100)");
+      await fixture.cluster.query("select pg_switch_wal()");
+    }
+    const storage = await openStorage(fixture.config.config);
+    const wait = Date.now() + 60_000;
+    let segments = segmentsOf(await listWal(storage));
+    while (segments.length < 5 && Date.now() < wait) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      segments = segmentsOf(await listWal(storage));
+    }
+    const middle = segments.at(-2);
+    expect(middle).toBeDefined();
+    await storage.delete([middle?.key ?? ""]);
+    const result = await check({}, "json");
+    const probe = (result.json as CheckJson).probes.find((entry) => entry.name === "wal-chain");
+    expect(probe).toMatchObject({ status: "critical", message: expect.stringContaining(`first ${middle?.name}`) });
+    expect(result.exitCode).toBe(2);
+  });
+});
