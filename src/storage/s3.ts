@@ -9,6 +9,7 @@ import {
 import { Readable } from "node:stream";
 import { openBody } from "./body.js";
 import { assertKey } from "./key.js";
+import { addDeleteContentMd5 } from "./s3-content-md5.js";
 import { mapS3Error, type S3Target } from "./s3-errors.js";
 import { uploadStream, type UploadTuning } from "./s3-upload.js";
 import { parseS3Url } from "./s3-url.js";
@@ -65,6 +66,7 @@ export class S3Storage implements Storage {
       responseChecksumValidation: "WHEN_REQUIRED",
       maxAttempts: 1,
     });
+    addDeleteContentMd5(this.client);
   }
 
   private objectKey(key: string): string {

@@ -9,6 +9,9 @@
 //   writers interleave; a reader sees a half-written object) and answers before the write ends.
 // - listObjects returns keys in byte order: stock s3rver walks directories in readdir order,
 //   so lists of more than one page (1000 keys) skip or repeat keys.
+// - deleteObject tolerates a concurrent delete emptying the same directory: stock s3rver's
+//   DeleteObjects deletes its keys in parallel and answers 500 when two of them race to remove the
+//   directory they leave empty.
 // - getObject honours a range ending at byte 0 (`bytes=0-0`): stock s3rver reads `end: 0` as
 //   "no end" and returns the whole object.
 import S3rver from "s3rver";
@@ -16,7 +19,7 @@ import FilesystemStore from "s3rver/lib/stores/filesystem.js";
 import S3Object from "s3rver/lib/models/object.js";
 import { randomBytes, createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, readdir, rename, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
@@ -40,7 +43,19 @@ class AtomicStore extends FilesystemStore {
     });
     const source = Buffer.isBuffer(object.content) ? [object.content] : object.content;
     try {
-      await pipeline(source, count, createWriteStream(temp));
+      // A concurrent delete may prune the directory between mkdir and open: make it again.
+      const output = await new Promise((resolve, reject) => {
+        const open = (retry) => {
+          const stream = createWriteStream(temp);
+          stream.once("open", () => resolve(stream));
+          stream.once("error", (error) => {
+            if (error.code === "ENOENT" && retry) mkdir(dirname(objectPath), { recursive: true }).then(() => open(false), reject);
+            else reject(error);
+          });
+        };
+        open(true);
+      });
+      await pipeline(source, count, output);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
       throw error;
@@ -49,6 +64,22 @@ class AtomicStore extends FilesystemStore {
     await rename(temp, objectPath);
     await this.putMetadata(object.bucket, object.key, object.metadata, digest);
     return { size, md5: digest };
+  }
+
+  async deleteObject(bucketName, key) {
+    for (const resource of ["object", "object.md5", "metadata.json"]) {
+      await unlink(this.getResourcePath(bucketName, key, resource)).catch((error) => {
+        if (error.code !== "ENOENT") throw error;
+      });
+    }
+    const parts = key.split("/").slice(0, -1);
+    for (; parts.length > 0; parts.pop()) {
+      try {
+        await rmdir(join(this.getBucketPath(bucketName), ...parts));
+      } catch {
+        return;
+      }
+    }
   }
 
   async getObject(bucketName, key, options) {
