@@ -192,6 +192,9 @@ const unarchivedCount = async () => {
   const spooled = new Set(await readdir(spoolDir).catch(() => [] as string[]));
   return (await readdir(statusDir)).filter((name) => name.endsWith(".ready") && !spooled.has(name.slice(0, -6))).length;
 };
+// Start from an empty backlog (pgbench -i's own WAL archived first), so the peak measures the load alone.
+const idleSince = performance.now();
+while ((await readyCount()) > 0 && performance.now() - idleSince < 120_000) await new Promise((resolve) => setTimeout(resolve, 100));
 const [before] = await loaded.query<{ lsn: string; archived: number }>("select pg_current_wal_lsn()::text as lsn, archived_count::int as archived from pg_stat_archiver");
 let peak = 0;
 let peakUnarchived = 0;

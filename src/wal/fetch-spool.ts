@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { TEMP_PREFIX, writeFileAtomic } from "./atomic-file.js";
+import { sha256OfFile } from "./file-hash.js";
 import { hashWal } from "./push-file.js";
 
 // The wal-fetch prefetch spool: `<dataDir>/pg_wal/zops-spool/fetch/<NAME>.<sha256>`, each file the verified,
@@ -34,16 +35,18 @@ export const takeSpooled = async (dir: string, name: string, dest: string): Prom
   const entry = (await listSpooled(dir)).get(name);
   if (!entry) return false;
   const path = join(dir, entry);
-  const data = await readFile(path).catch(() => undefined);
   const expected = ENTRY.exec(entry)?.[2];
-  if (!data || hashWal(data) !== expected) {
+  if ((await sha256OfFile(path)) !== expected) {
     await unlink(path).catch(() => undefined);
     return false;
   }
   try {
     await rename(path, dest);
   } catch {
-    await writeFileAtomic(dest, data); // different file system (a symlinked spool): copy instead
+    // Different file system (a symlinked spool): copy, verifying what was copied.
+    const data = await readFile(path);
+    if (hashWal(data) !== expected) return false;
+    await writeFileAtomic(dest, data);
     await unlink(path).catch(() => undefined);
   }
   return true;

@@ -1,4 +1,4 @@
-import { readFile, rename } from "node:fs/promises";
+import { rename } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { ZopsConfig } from "../config/index.js";
 import { messageOf } from "../errors/index.js";
@@ -8,7 +8,8 @@ import { adoptSpoolOwner } from "./spool-owner.js";
 import { checkClusterOnce } from "./cluster-check.js";
 import { dataDirOfWalPath } from "./data-dir.js";
 import { selectPushAhead } from "./push-ahead.js";
-import { hashWal, pushWalFile, type PushedWal } from "./push-file.js";
+import { sha256OfFile } from "./file-hash.js";
+import { pushWalFile, type PushedWal } from "./push-file.js";
 import { cleanPushSpool, listPushRecords, prepareSpool, readPushRecord, removePushRecord, writePushRecord } from "./push-spool.js";
 
 /** What one `zops wal-push` call did. */
@@ -85,8 +86,7 @@ const takeSpooledRecord = async (spool: string, path: string, name: string, loca
   if (!record) return undefined;
   await removePushRecord(spool, name);
   if (record.location !== location || record.name !== name) return undefined;
-  const data = await readFile(path).catch(() => undefined);
-  return data && hashWal(data) === record.sha256 ? record.sha256 : undefined;
+  return (await sha256OfFile(path)) === record.sha256 ? record.sha256 : undefined;
 };
 
 // Tells PostgreSQL a pushed-ahead file is archived, the way its archiver does after archive_command succeeds
