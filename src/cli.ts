@@ -86,8 +86,8 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .action(on("backups", async () => (await import("./commands/backups.js")).runBackups));
   program
     .command("restore")
-    .description("restore a backup into a directory and configure recovery (point-in-time with a target)")
-    .requiredOption("--to <dir>", "target data directory (must be empty or absent unless --delta)")
+    .description("restore a backup into a directory and configure recovery (point-in-time with a target); uploads and secrets too")
+    .option("--to <dir>", "target data directory (must be empty or absent unless --delta)")
     .option("--backup <id>", "backup id or 'latest'", "latest")
     .option("--target-time <time>", "recover up to this time (e.g. '2026-11-23 10:00:00+00')")
     .option("--target-lsn <lsn>", "recover up to this LSN")
@@ -100,6 +100,12 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .addOption(new Option("--archive-mode <mode>", "archive_mode of the restored cluster (off keeps a drill from writing to the repository)").choices(["off", "preserve"]).default("off"))
     .option("--tablespace-map <oid=dir...>", "restore tablespace OID into DIR (default: inside the data directory's pg_tblspc)")
     .option("--timeout <seconds>", "with --start: how long to wait for recovery", "3600")
+    .option("--uploads-to <dir>", "restore the uploads snapshot (every file's checksum verified) under DIR")
+    .option("--uploads-snapshot <id>", "uploads snapshot id or 'latest'", "latest")
+    .option("--path <path...>", "with --uploads-to: restore only these files or directories (original absolute paths)")
+    .option("--secrets-to <dir>", "decrypt the secrets archive under DIR (mode 0600); needs --identity")
+    .option("--secrets-archive <id>", "secrets archive id or 'latest'", "latest")
+    .option("--identity <file>", "age identity file (AGE-SECRET-KEY-1...) for --secrets-to")
     .action(on("restore", async () => (await import("./commands/restore.js")).runRestore));
   program
     .command("expire")

@@ -6,10 +6,13 @@ import { openStorage } from "../storage/open.js";
 import { formatBytes, formatDuration, type CommandResult, type GlobalOptions } from "../ui/output.js";
 import { createTasks } from "../ui/run-tasks.js";
 import { databaseRestoreTask, describeTarget, type DatabaseRestoreContext } from "../../tasks/restore/database.js";
+import { restoreSecretsTask, type SecretsRestoreContext } from "../../tasks/secrets/restore.js";
+import { restoreUploadsTask, type UploadsRestoreContext } from "../../tasks/uploads/restore.js";
 import { loadCommandConfig } from "./context.js";
 
 export interface RestoreOptions {
-  readonly to: string;
+  /** Database target directory (optional when only uploads or secrets are restored). */
+  readonly to?: string;
   readonly backup?: string;
   readonly targetTime?: string;
   readonly targetLsn?: string;
@@ -22,49 +25,82 @@ export interface RestoreOptions {
   readonly archiveMode?: "off" | "preserve";
   readonly tablespaceMap?: string[];
   readonly timeout?: string;
+  readonly uploadsTo?: string;
+  readonly uploadsSnapshot?: string;
+  readonly path?: string[];
+  readonly secretsTo?: string;
+  readonly secretsArchive?: string;
+  readonly identity?: string;
 }
 
-type RestoreContext = DatabaseRestoreContext;
+type RestoreContext = DatabaseRestoreContext & UploadsRestoreContext & SecretsRestoreContext;
 
-// `zops restore`: restores a backup into --to (refusing a non-empty directory unless --delta), writes recovery settings, and with --start replays and proves the target was reached.
+// Checks the combination of parts asked for; throws USAGE naming the missing or stray flag. Pure.
+const checkParts = (options: RestoreOptions): void => {
+  if (!options.to && !options.uploadsTo && !options.secretsTo) throw new ZopsError("USAGE", "nothing to restore: give --to DIR (database), --uploads-to DIR and/or --secrets-to DIR");
+  if (options.secretsTo && !options.identity) throw new ZopsError("USAGE", "--secrets-to needs --identity FILE (the age identity whose recipient the archive was encrypted to)");
+  if (options.path && !options.uploadsTo) throw new ZopsError("USAGE", "--path selects files of the uploads snapshot: give --uploads-to DIR too");
+};
+
+// `zops restore`: restores a backup into --to (refusing a non-empty directory unless --delta), writes recovery settings, and with --start replays and proves the target was reached; --uploads-to and --secrets-to restore the file archives (all checksums verified; the first failing part stops the run).
 export const runRestore = async (globals: GlobalOptions, options: RestoreOptions): Promise<CommandResult> => {
+  checkParts(options);
   const target: RecoveryTarget = { time: options.targetTime, lsn: options.targetLsn, name: options.targetName, immediate: options.targetImmediate, action: options.targetAction ?? "promote" };
   checkRecoveryTarget(target);
   const timeoutSeconds = Number(options.timeout ?? 3600);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new ZopsError("USAGE", `--timeout must be a positive number of seconds, got '${options.timeout}'`);
   const { config, path } = await loadCommandConfig(globals);
   const storage = await openStorage(config);
-  const to = resolve(options.to);
+  const to = options.to ? resolve(options.to) : undefined;
   try {
     const ctx: RestoreContext = { database: {} };
     const started = performance.now();
     const tasks = createTasks<RestoreContext>(
       [
-        databaseRestoreTask<RestoreContext>({
-          config,
-          configPath: resolve(path),
-          storage,
-          backup: options.backup ?? "latest",
-          to,
-          delta: options.delta ?? false,
-          start: options.start ?? false,
-          target,
-          archiveMode: options.archiveMode ?? "off",
-          settings: parseSettings(options.set),
-          tablespaceMap: parseTablespaceMap(options.tablespaceMap),
-          timeoutMs: timeoutSeconds * 1000,
-        }),
+        ...(to
+          ? [
+              databaseRestoreTask<RestoreContext>({
+                config,
+                configPath: resolve(path),
+                storage,
+                backup: options.backup ?? "latest",
+                to,
+                delta: options.delta ?? false,
+                start: options.start ?? false,
+                target,
+                archiveMode: options.archiveMode ?? "off",
+                settings: parseSettings(options.set),
+                tablespaceMap: parseTablespaceMap(options.tablespaceMap),
+                timeoutMs: timeoutSeconds * 1000,
+              }),
+            ]
+          : []),
+        ...(options.uploadsTo ? [restoreUploadsTask<RestoreContext>(storage, { snapshot: options.uploadsSnapshot ?? "latest", targetDir: resolve(options.uploadsTo), paths: options.path })] : []),
+        ...(options.secretsTo && options.identity ? [restoreSecretsTask<RestoreContext>(storage, { archive: options.secretsArchive ?? "latest", targetDir: resolve(options.secretsTo), identityFile: resolve(options.identity) })] : []),
       ],
       globals,
     );
     await tasks.run(ctx);
     const elapsed = performance.now() - started;
     const { manifest, files, recovery } = ctx.database;
-    const json = { ok: true, backup: manifest?.id, to, target: describeTarget(target), elapsedMs: Math.round(elapsed), files, recovery };
-    const lines = [
-      `restored backup ${manifest?.id} into ${to} in ${formatDuration(elapsed)}: ${files?.written} files, ${formatBytes(files?.bytes ?? 0)}${options.delta ? ` (${files?.unchanged} unchanged, ${files?.removed} removed)` : ""}`,
-      recovery ? `recovery ${recovery.state}${recovery.replayLsn ? ` at ${recovery.replayLsn}` : ""}${recovery.stoppedAt ? ` (${recovery.stoppedAt})` : ""}` : `recovery configured (${describeTarget(target)}): start PostgreSQL on ${to} to replay`,
-    ];
+    const uploads = ctx.uploadsRestore?.result;
+    const secrets = ctx.secretsRestore?.result;
+    const json = {
+      ok: true,
+      ...(to ? { backup: manifest?.id, to, target: describeTarget(target), files, recovery } : {}),
+      ...(uploads ? { uploads: { snapshot: uploads.id, to: options.uploadsTo, files: uploads.files, bytes: uploads.bytes } } : {}),
+      ...(secrets ? { secrets: { archive: secrets.id, to: options.secretsTo, files: secrets.files.length } } : {}),
+      elapsedMs: Math.round(elapsed),
+    };
+    const lines: string[] = [];
+    if (to) {
+      lines.push(
+        `restored backup ${manifest?.id} into ${to} in ${formatDuration(elapsed)}: ${files?.written} files, ${formatBytes(files?.bytes ?? 0)}${options.delta ? ` (${files?.unchanged} unchanged, ${files?.removed} removed)` : ""}`,
+        recovery ? `recovery ${recovery.state}${recovery.replayLsn ? ` at ${recovery.replayLsn}` : ""}${recovery.stoppedAt ? ` (${recovery.stoppedAt})` : ""}` : `recovery configured (${describeTarget(target)}): start PostgreSQL on ${to} to replay`,
+      );
+    }
+    if (uploads) lines.push(`restored uploads snapshot ${uploads.id} under ${options.uploadsTo}: ${uploads.files} files, ${formatBytes(uploads.bytes)}, every checksum verified`);
+    if (secrets) lines.push(`restored secrets archive ${secrets.id} under ${options.secretsTo}: ${secrets.files.length} files, mode 0600`);
     return { text: lines.join("\n"), json };
   } finally {
     await storage.close?.();
