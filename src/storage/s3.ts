@@ -2,9 +2,10 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsCommand,
   ListObjectsV2Command,
   S3Client,
-  type ListObjectsV2CommandOutput,
+  type _Object,
 } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
 import { openBody } from "./body.js";
@@ -124,22 +125,41 @@ export class S3Storage implements Storage {
     }
   }
 
-  // ListObjectsV2 pages under the prefix, keys relative to the repository prefix, in key order.
+  // ListObjectsV2 pages under the prefix, keys relative to the repository prefix, in key order; falls back to ListObjects (V1, marker paging) for services that answer NotImplemented (older Ceph RGW).
   async *list(prefix: string, options: { signal?: AbortSignal } = {}): AsyncIterable<ObjectInfo> {
+    let after: string | undefined;
     let token: string | undefined;
-    do {
-      let page: ListObjectsV2CommandOutput;
+    for (;;) {
+      let page: { Contents?: _Object[]; IsTruncated?: boolean; NextContinuationToken?: string; NextMarker?: string };
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${this.prefix}${prefix}`, ContinuationToken: token }), { abortSignal: options.signal });
+        page = await this.listPage(`${this.prefix}${prefix}`, token, after, options.signal);
       } catch (error) {
         throw mapS3Error(error, this.target, prefix || ".", "list");
       }
       for (const object of page.Contents ?? []) {
         if (!object.Key?.startsWith(this.prefix)) continue;
+        after = object.Key;
         yield { key: object.Key.slice(this.prefix.length), size: object.Size ?? 0, modified: object.LastModified };
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      if (!page.IsTruncated || (this.listV1 && !page.NextMarker && !page.Contents?.length)) return;
+      token = page.NextContinuationToken;
+      if (this.listV1) after = page.NextMarker ?? after;
+    }
+  }
+
+  private listV1 = false;
+
+  private async listPage(prefix: string, token: string | undefined, after: string | undefined, signal: AbortSignal | undefined) {
+    if (!this.listV1) {
+      try {
+        return await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: signal });
+      } catch (error) {
+        const name = (error as { name?: string; Code?: string }).Code ?? (error as { name?: string }).name;
+        if (name !== "NotImplemented" && (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 501) throw error;
+        this.listV1 = true;
+      }
+    }
+    return this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: after }), { abortSignal: signal });
   }
 
   // DeleteObjects in batches of 1000; missing keys are not an error; any per-key failure throws naming the key.

@@ -13,7 +13,8 @@ interface Recorded {
 }
 
 // A recording HTTP proxy in front of s3rver: what zops sends on the wire, answered by a real S3 server.
-const startRecordingProxy = async (target: string): Promise<{ server: Server; endpoint: string; requests: Recorded[] }> => {
+// With `rejectListV2`, it answers ListObjectsV2 with 501 NotImplemented, as older Ceph RGW releases do.
+const startRecordingProxy = async (target: string, options: { rejectListV2?: boolean } = {}): Promise<{ server: Server; endpoint: string; requests: Recorded[] }> => {
   const requests: Recorded[] = [];
   const server = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
@@ -21,6 +22,12 @@ const startRecordingProxy = async (target: string): Promise<{ server: Server; en
     incoming.on("end", () => {
       const body = Buffer.concat(chunks);
       requests.push({ method: incoming.method ?? "", url: incoming.url ?? "", headers: incoming.headers, body });
+      if (options.rejectListV2 && incoming.method === "GET" && incoming.url?.includes("list-type=2")) {
+        const xml = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>ListObjectsV2 is not implemented</Message></Error>';
+        outgoing.writeHead(501, { "content-type": "application/xml", "content-length": Buffer.byteLength(xml) });
+        outgoing.end(xml);
+        return;
+      }
       const forward = httpRequest(`${target}${incoming.url ?? ""}`, { method: incoming.method, headers: incoming.headers }, (response) => {
         outgoing.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(outgoing);
@@ -71,5 +78,26 @@ describe("S3 requests on the wire", () => {
     expect(del.headers["content-md5"]).toBe(createHash("md5").update(del.body).digest("base64"));
     expect(del.body.toString()).toContain("<Key>wire/a</Key>");
     expect(del.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=S3RVER\//);
+  });
+
+  it("falls back to ListObjects (V1, marker paging) when ListObjectsV2 is not implemented", async () => {
+    const v1 = await startRecordingProxy(s3.endpoint, { rejectListV2: true });
+    try {
+      const storage = await openStorage({ repository: { url: `s3://${s3.bucket}/v1`, s3: { endpoint: v1.endpoint, region: "us-east-1", forcePathStyle: true } }, storage: { timeoutSeconds: 20, retries: 2, retryDelayMs: 50 } });
+      const keys = Array.from({ length: 1005 }, (_, index) => `k/${String(index).padStart(4, "0")}`);
+      // Written straight to s3rver (not through the proxy): only the listing needs the fallback.
+      const direct = await openStorage({ repository: { url: `s3://${s3.bucket}/v1`, s3: { endpoint: s3.endpoint, region: "us-east-1", forcePathStyle: true } }, storage: { timeoutSeconds: 20, retries: 2, retryDelayMs: 50 } });
+      for (let index = 0; index < keys.length; index += 100) await Promise.all(keys.slice(index, index + 100).map((key) => direct.put(key, "x")));
+      expect(await listAll(storage, "k/")).toEqual(keys);
+      const lists = v1.requests.filter((entry) => entry.method === "GET" && entry.url.includes("prefix="));
+      expect(lists.filter((entry) => entry.url.includes("list-type=2"))).toHaveLength(1);
+      expect(lists.filter((entry) => !entry.url.includes("list-type=2")).length).toBe(2);
+      await direct.delete(keys);
+      await direct.close?.();
+      await storage.close?.();
+    } finally {
+      v1.server.closeAllConnections();
+      v1.server.close();
+    }
   });
 });
