@@ -41,18 +41,25 @@ const rssOfTree = async (pid: number): Promise<number> => {
   return total;
 };
 
-// Runs a command, sampling the RSS of its process tree; returns seconds and peak bytes.
+// Runs a command under /usr/bin/time (peak RSS of its largest process) while sampling the RSS of its whole process tree; returns seconds and both peaks.
 const measure = async (file: string, args: string[], options: { uid?: number; gid?: number; env?: Record<string, string> } = {}) => {
+  const timeFile = join(root, `time-${Date.now()}.txt`);
   const started = performance.now();
-  const child = execa(file, args, { uid: options.uid, gid: options.gid, env: options.env, reject: false, all: true });
-  let peak = 0;
-  const timer = setInterval(() => {
-    if (child.pid) void rssOfTree(child.pid).then((rss) => (peak = Math.max(peak, rss)));
-  }, 50);
+  const child = execa("/usr/bin/time", ["-f", "%M", "-o", timeFile, file, ...args], { uid: options.uid, gid: options.gid, env: options.env, reject: false, all: true });
+  let peakTree = 0;
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      if (child.pid) peakTree = Math.max(peakTree, await rssOfTree(child.pid));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
   const result = await child;
-  clearInterval(timer);
+  done = true;
+  await sampler;
   if (result.failed) throw new Error(`${file} ${args.join(" ")} failed:\n${result.all}`);
-  return { seconds: (performance.now() - started) / 1000, peak };
+  const peakProcess = Number((await readFile(timeFile, "utf8")).trim().split("\n").pop()) * 1024;
+  return { seconds: (performance.now() - started) / 1000, peak: peakProcess, peakTree };
 };
 
 const du = async (path: string): Promise<number> => Number((await execa("du", ["-sb", path])).stdout.split("\t")[0]);
@@ -135,7 +142,7 @@ await waitArchived();
 console.log(`  initialized in ${((performance.now() - init) / 1000).toFixed(1)} s; database ${mib(await du(cluster.dataDir))}`);
 
 const [zopsFile, ...zopsPrefix] = zopsCommand();
-const results: Record<string, { backup: number; backupPeak: number; restore: number; restorePeak: number; stored: number }> = {};
+const results: Record<string, { backup: number; backupPeak: number; backupTree: number; restore: number; restorePeak: number; restoreTree: number; stored: number }> = {};
 
 // Alternate the order so page-cache warmth does not favour one tool.
 for (const tool of ["pgbackrest", "zops"] as const) {
@@ -144,13 +151,13 @@ for (const tool of ["pgbackrest", "zops"] as const) {
   if (tool === "zops") {
     const backup = await measure(zopsFile as string, [...zopsPrefix, "--config", configPath, "backup", "--type", "full"], { env: { ZOPS_QUIET: "1" } });
     const restore = await measure(zopsFile as string, [...zopsPrefix, "--config", configPath, "restore", "--to", target], { env: { ZOPS_QUIET: "1" } });
-    results.zops = { backup: backup.seconds, backupPeak: backup.peak, restore: restore.seconds, restorePeak: restore.peak, stored: await du(join(zopsRepo, "backups")) };
+    results.zops = { backup: backup.seconds, backupPeak: backup.peak, backupTree: backup.peakTree, restore: restore.seconds, restorePeak: restore.peak, restoreTree: restore.peakTree, stored: await du(join(zopsRepo, "backups")) };
   } else {
     const backup = await measure(...pgbr(["backup", "--type=full"]), { uid, gid });
     await mkdir(target);
     await asPostgres(target);
     const restore = await measure(...pgbr(["restore", `--pg1-path=${target}`]), { uid, gid });
-    results.pgbackrest = { backup: backup.seconds, backupPeak: backup.peak, restore: restore.seconds, restorePeak: restore.peak, stored: await du(join(pgbrRepo, "backup")) };
+    results.pgbackrest = { backup: backup.seconds, backupPeak: backup.peak, backupTree: backup.peakTree, restore: restore.seconds, restorePeak: restore.peak, restoreTree: restore.peakTree, stored: await du(join(pgbrRepo, "backup")) };
   }
   console.log(`  ${tool}: backup ${results[tool]?.backup.toFixed(1)} s, restore ${results[tool]?.restore.toFixed(1)} s`);
   await rm(target, { recursive: true, force: true });
@@ -164,10 +171,13 @@ if (z && p) {
     ["full backup (s)", z.backup.toFixed(1), p.backup.toFixed(1), (z.backup / p.backup).toFixed(2)],
     ["restore (s)", z.restore.toFixed(1), p.restore.toFixed(1), (z.restore / p.restore).toFixed(2)],
     ["peak RSS backup", mib(z.backupPeak), mib(p.backupPeak), (z.backupPeak / p.backupPeak).toFixed(2)],
+    ["  whole tree", mib(z.backupTree), mib(p.backupTree), (z.backupTree / p.backupTree).toFixed(2)],
     ["peak RSS restore", mib(z.restorePeak), mib(p.restorePeak), (z.restorePeak / p.restorePeak).toFixed(2)],
+    ["  whole tree", mib(z.restoreTree), mib(p.restoreTree), (z.restoreTree / p.restoreTree).toFixed(2)],
     ["stored size", mib(z.stored), mib(p.stored), (z.stored / p.stored).toFixed(2)],
   ];
-  console.log(`\npgbench scale ${scale}, ${processes} processes, zstd level 3, file/posix repositories on the same disk\n`);
+  console.log(`\n(peak RSS: the largest single process per /usr/bin/time; "whole tree": sum over the process tree, sampled every 50 ms)`);
+console.log(`pgbench scale ${scale}, ${processes} processes, zstd level 3, file/posix repositories on the same disk\n`);
   for (const row of rows) console.log(row.map((cell, index) => (index === 0 ? cell.padEnd(18) : cell.padStart(16))).join(""));
 }
 await cluster.stop("immediate");

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { compressBuffer, decompressBuffer } from "../compress/zstd.js";
+import { compressFrame, decompressFrame } from "./frame-codec.js";
 
 // The byte work of backups and restores, run inside worker threads (src/backup/worker.ts) so that
 // zstd and SHA-256 use every core. A data object is a concatenation of zstd frames, one per piece.
@@ -29,21 +29,31 @@ export interface PackResult {
 
 // Reads each piece, hashes it and compresses it into its own zstd frame; returns the object bytes and facts. Never throws for a file that vanished (reported as vanished); other I/O errors throw.
 export const packPieces = async (pieces: readonly PackPiece[], level: number): Promise<PackResult> => {
-  const frames: Buffer[] = [];
   const packed: PackedPiece[] = [];
+  const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  // Output grows as frames are appended; compressed data is rarely larger than its input.
+  let data = Buffer.allocUnsafe(Math.min(total + 1024, 64 * 1024 * 1024));
   let offset = 0;
   for (const piece of pieces) {
     const content = await readRange(piece.absolute, piece.offset, piece.length);
-    const frame = compressBuffer(content ?? Buffer.alloc(0), level);
-    packed.push({ size: content?.length ?? 0, sha256: createHash("sha256").update(content ?? Buffer.alloc(0)).digest("hex"), frameOffset: offset, frameLength: frame.length, vanished: content === undefined });
-    frames.push(frame);
+    const bytes = content ?? Buffer.alloc(0);
+    const frame = compressFrame(bytes, level);
+    if (offset + frame.length > data.length) {
+      const grown = Buffer.allocUnsafe(Math.max(offset + frame.length, data.length * 2));
+      data.copy(grown, 0, 0, offset);
+      data = grown;
+    }
+    frame.copy(data, offset);
+    packed.push({ size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex"), frameOffset: offset, frameLength: frame.length, vanished: content === undefined });
     offset += frame.length;
   }
-  const data = Buffer.concat(frames, offset);
-  return { data, sha256: createHash("sha256").update(data).digest("hex"), pieces: packed };
+  const exact = data.subarray(0, offset);
+  return { data: exact, sha256: createHash("sha256").update(exact).digest("hex"), pieces: packed };
 };
 
-// Reads `length` bytes at `offset` (fewer at end of file); undefined when the file does not exist.
+let readBuffer = Buffer.alloc(0);
+
+// Reads `length` bytes at `offset` (fewer at end of file) into a per-thread buffer (valid until the next call); undefined when the file does not exist.
 const readRange = async (path: string, offset: number, length: number): Promise<Buffer | undefined> => {
   let handle;
   try {
@@ -53,14 +63,14 @@ const readRange = async (path: string, offset: number, length: number): Promise<
     throw error;
   }
   try {
-    const buffer = Buffer.allocUnsafe(length);
+    if (readBuffer.length < length) readBuffer = Buffer.allocUnsafe(Math.max(length, 1024 * 1024));
     let filled = 0;
     while (filled < length) {
-      const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+      const { bytesRead } = await handle.read(readBuffer, filled, length - filled, offset + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return filled === length ? buffer : buffer.subarray(0, filled);
+    return readBuffer.subarray(0, filled);
   } finally {
     await handle.close();
   }
@@ -99,7 +109,7 @@ export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: 
   for (const piece of pieces) {
     let content: Buffer;
     try {
-      content = decompressBuffer(data.subarray(piece.frameOffset, piece.frameOffset + piece.frameLength));
+      content = decompressFrame(data.subarray(piece.frameOffset, piece.frameOffset + piece.frameLength), piece.size);
     } catch (error) {
       problems.push({ path: piece.path, message: `file '${piece.path}' in object '${key}' is corrupt: ${(error as Error).message}` });
       continue;

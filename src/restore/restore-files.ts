@@ -55,12 +55,8 @@ export const restoreFiles = async (
     const solo = file.pieces.length === 1;
     if (!solo) {
       finishHere.push(file);
-      const handle = await open(absolute, "w", file.mode);
-      try {
-        await handle.truncate(file.size);
-      } finally {
-        await handle.close();
-      }
+      // Created empty: pieces written at their offsets extend it (no sparse pre-sizing).
+      await (await open(absolute, "w", file.mode)).close();
     }
     for (const piece of file.pieces) {
       const list = byObject.get(piece.object) ?? [];

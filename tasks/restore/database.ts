@@ -34,7 +34,10 @@ export interface DatabaseRestoreContext {
 }
 
 // The database part of `zops restore` as a Listr task: pick the backup, check the target, restore and check files, write recovery settings, optionally start and wait for recovery. Rollback removes nothing the operator had (a refused target is never touched).
-export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request: DatabaseRestoreRequest): ListrTask<Ctx> => ({
+export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request: DatabaseRestoreRequest): ListrTask<Ctx> => {
+  let owner: ReturnType<typeof postgresRunAs> | undefined;
+  const runAs = () => (owner ??= postgresRunAs());
+  return {
   title: `Restore database into ${request.to}`,
   task: (ctx, task) =>
     task.newListr<Ctx>(
@@ -59,7 +62,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
           title: "Restore files",
           task: async (_ctx, sub) => {
             const manifest = ctx.database.manifest as BackupManifest;
-            const owner = await postgresRunAs();
+            const owner = await runAs();
             await createDirectories(request.to, manifest, request.tablespaceMap, owner);
             const started = performance.now();
             const pool = new WorkerPool(request.config.backup.processes);
@@ -88,7 +91,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
           task: async (_ctx, sub) => {
             const manifest = ctx.database.manifest as BackupManifest;
             const settings = recoverySettings(request.configPath, request.target, { archiveMode: request.archiveMode, extra: request.settings });
-            await writeRecoveryFiles(request.to, manifest, settings, await postgresRunAs());
+            await writeRecoveryFiles(request.to, manifest, settings, await runAs());
             sub.title = `Recovery settings written (${describeTarget(request.target)})`;
           },
         },
@@ -99,7 +102,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
             const manifest = ctx.database.manifest as BackupManifest;
             ctx.database.recovery = await startAndAwaitRecovery(request.to, manifest, request.target, {
               binDir: await findPgBinDir(request.config.postgres.binDir),
-              runAs: await postgresRunAs(),
+              runAs: await runAs(),
               user: request.config.postgres.user,
               timeoutMs: request.timeoutMs,
               storage: request.storage,
@@ -114,7 +117,8 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
       ],
       { exitOnError: true },
     ),
-});
+  };
+};
 
 // One-line description of a recovery target. Pure.
 export const describeTarget = (target: RecoveryTarget): string =>
