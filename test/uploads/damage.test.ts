@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isZopsError } from "../../src/errors/index.js";
 import { FileStorage } from "../../src/storage/file.js";
+import { uploadsSnapshotKey } from "../../src/repo/layout.js";
 import { readUploadSnapshot } from "../../src/uploads/catalog.js";
+import { putDocument } from "../../src/uploads/documents.js";
 import { restoreUploads } from "../../src/uploads/restore.js";
 import { createUploadsSnapshot, type SnapshotOptions } from "../../src/uploads/snapshot.js";
 import { verifyUploadsSnapshot } from "../../src/uploads/verify.js";
@@ -71,6 +73,21 @@ describe("damaged uploads repositories", () => {
     expect(healed.stats.newFiles).toBeGreaterThan(0);
     expect(await verifyUploadsSnapshot(repo, "latest")).toMatchObject({ ok: true });
     await restoreUploads(repo, "latest", join(work, "out-healed"));
+  });
+
+  it("a crafted manifest with an escaping path or a malformed entry is refused before restore writes anything", async () => {
+    const crafted = new FileStorage(join(work, "repo-crafted"));
+    const manifest = {
+      format: "zops-uploads-snapshot", version: 1, id: "20260101T000000000Z", host: "x", startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:01Z",
+      roots: ["/x"], parent: null, stats: { files: 0, dirs: 1, symlinks: 0, bytes: 0, newFiles: 0, newBytes: 0, uploadedBytes: 0, skipped: 0 }, objects: [],
+      entries: [{ path: "x/../../etc", type: "dir", mode: 0o755, uid: 0, gid: 0, mtime: 0 }],
+    };
+    await putDocument(crafted, (sha) => uploadsSnapshotKey(manifest.id, sha), manifest);
+    await expect(restoreUploads(crafted, "latest", join(work, "out-crafted"))).rejects.toThrow(/unsafe path 'x\/..\/..\/etc'/);
+    await expect(readFile(join(work, "out-crafted"))).rejects.toMatchObject({ code: "ENOENT" });
+    await crafted.delete(await readdirKeys(crafted, "uploads/"));
+    await putDocument(crafted, (sha) => uploadsSnapshotKey(manifest.id, sha), { ...manifest, entries: [{ path: "x", type: "dir", mode: -1, uid: 0, gid: 0, mtime: 0 }] });
+    await expect(readUploadSnapshot(crafted, "latest")).rejects.toThrow(/entry 0: invalid mode/);
   });
 
   it("a damaged manifest is refused with its key named", async () => {
