@@ -11,9 +11,14 @@ export const createCheckContext = (config: ZopsConfig): CheckContext & { close()
   let storage: Promise<Storage> | undefined;
   let archiver: Promise<ArchiverStats> | undefined;
   let backlog: Promise<ReadyBacklog> | undefined;
-  const query = async <T>(sql: string): Promise<T[]> => {
+  // Probes run in parallel but share one connection: queries are chained, one at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const query = <T>(sql: string): Promise<T[]> => {
     client ??= connectPostgres(config.postgres, { applicationName: "zops check" });
-    return (await (await client).query(sql)).rows as T[];
+    const connection = client;
+    const result = queue.then(async () => (await (await connection).query(sql)).rows as T[]);
+    queue = result.catch(() => undefined);
+    return result;
   };
   return {
     config,
