@@ -10,6 +10,8 @@ import { assertKey } from "./key.js";
 import type { GetOptions, ObjectInfo, PutBody, PutOptions, PutResult, Storage, StorageCapabilities } from "./storage.js";
 
 const TEMP_MARK = ".zops-tmp-";
+/** Tries of mkdir/open when a concurrent delete keeps pruning the directory (each try loses only to a delete that empties it). */
+const PRUNE_RACE_ATTEMPTS = 10;
 
 /**
  * Repository in a local or NFS directory. Puts write a temp file, fsync it, rename it
@@ -139,23 +141,35 @@ export class FileStorage implements Storage {
     }
   }
 
-  // Opens the temp file; when a concurrent delete pruned the directory in between, makes it again once.
+  // Opens the temp file; when a concurrent delete pruned the directory in between, makes it again.
   private async createTemp(temp: string): Promise<WriteStream> {
     const open = () =>
       new Promise<WriteStream>((resolve, reject) => {
         const stream = createWriteStream(temp, { flags: "wx", mode: 0o640 });
         stream.once("open", () => resolve(stream)).once("error", reject);
       });
-    try {
-      return await open();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      await this.makeDirectories(dirname(temp));
-      return open();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await open();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= PRUNE_RACE_ATTEMPTS) throw error;
+        await this.makeDirectories(dirname(temp));
+      }
     }
   }
 
+  // mkdir -p; a concurrent delete may prune a parent it just made (ENOENT), so it tries again a few times.
   private async makeDirectories(directory: string): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.makeDirectoriesOnce(directory);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= PRUNE_RACE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async makeDirectoriesOnce(directory: string): Promise<void> {
     const first = await mkdir(directory, { recursive: true, mode: 0o750 });
     if (first === undefined) return;
     // Chown every directory mkdir created, from the first new one down.
