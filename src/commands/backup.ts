@@ -1,7 +1,7 @@
 import type { BackupManifest } from "../backup/manifest.js";
 import { backupLockPath, timeOfBackupId } from "../backup/backup-id.js";
 import type { BackupRun } from "../backup/take-backup.js";
-import { ZopsError, messageOf } from "../errors/index.js";
+import { ZopsError, exitCodeFor, messageOf } from "../errors/index.js";
 import { withLock } from "../lock/lock-file.js";
 import { openStorage } from "../storage/open.js";
 import { formatBytes, formatDuration, type CommandResult, type GlobalOptions } from "../ui/output.js";
@@ -80,6 +80,7 @@ const failures = (ctx: BackupContext): { part: string; error: unknown }[] =>
     { part: "secrets", error: ctx.secrets?.error },
   ].filter((entry) => entry.error !== undefined);
 
+// The command's result: a failed database part fails the command with its own error (today it is the only part; when uploads and secrets join, a failure of some parts only becomes PARTIAL with each part's outcome in the JSON); a failed expire after a good backup is PARTIAL.
 const summarize = (ctx: BackupContext, elapsedMs: number): CommandResult => {
   const manifest = ctx.database.manifest;
   const failed = [...failures(ctx), ...(ctx.expire?.error ? [{ part: "expire", error: ctx.expire.error }] : []), ...(ctx.filesExpire?.error ? [{ part: "files expire", error: ctx.filesExpire.error }] : [])];
