@@ -35,9 +35,9 @@ const DELETE_BATCH = 1000;
 
 /**
  * Repository in an S3 bucket under a key prefix. PutObject and CompleteMultipartUpload are
- * atomic, so readers see a whole old or a whole new object. The driver sets
- * no timeouts of its own: src/storage/resilient.ts wraps it (the SDK's retries are off). The one
- * exception: buffered upload requests (parts) are retried with the same policy, see s3-upload.ts.
+ * atomic, so readers see a whole old or a whole new object. The driver sets no timeouts (the
+ * wrapper in resilient.ts does; the SDK's own retries are off) and retries only what the wrapper
+ * cannot replay: buffered upload requests (parts), with the same policy, see s3-upload.ts.
  */
 export class S3Storage implements Storage {
   readonly location: string;
