@@ -5,12 +5,12 @@ import { runAmcheck } from "../../src/drill/amcheck.js";
 import { checkSecretsArchive } from "../../src/secrets/check.js";
 import { listSecretsArchives } from "../../src/secrets/catalog.js";
 import { restoreSecrets } from "../../src/secrets/restore.js";
-import { listUploadSnapshots } from "../../src/uploads/catalog.js";
+import { listUploadSnapshots, pickUploadSnapshotForBackup } from "../../src/uploads/catalog.js";
 import { restoreUploads } from "../../src/uploads/restore.js";
 import { formatBytes, formatDuration } from "../../src/ui/output.js";
 import { recordCheck, type DrillContext, type DrillRequest } from "./context.js";
 
-// Drill checks on the promoted cluster and the file archives: pg_amcheck on every database; the latest uploads snapshot restored to scratch with every checksum; the latest secrets archive decrypted (with --identity) or integrity-checked. Each records pass/fail/skip; a failure does not stop the others.
+// Drill checks on the promoted cluster and the file archives: pg_amcheck on every database; the uploads snapshot taken with the backup restored to scratch with every checksum; the latest secrets archive decrypted (with --identity) or integrity-checked. Each records pass/fail/skip; a failure does not stop the others.
 export const drillVerifyTasks = (request: DrillRequest): ListrTask<DrillContext>[] => [
   {
     title: "pg_amcheck on every database",
@@ -33,7 +33,7 @@ export const drillVerifyTasks = (request: DrillRequest): ListrTask<DrillContext>
     },
   },
   {
-    title: "Restore the latest uploads snapshot and check every file",
+    title: "Restore the backup's uploads snapshot and check every file",
     skip: async (ctx) => {
       if ((await listUploadSnapshots(request.storage)).length > 0) return false;
       recordCheck(ctx, "uploads", "skip", "no uploads snapshot in the repository");
@@ -43,7 +43,9 @@ export const drillVerifyTasks = (request: DrillRequest): ListrTask<DrillContext>
       const scratch = ctx.scratch;
       if (!scratch) throw new ZopsError("INTERNAL", "drill: uploads before scratch");
       try {
-        const result = await restoreUploads(request.storage, "latest", join(scratch.root, "uploads"));
+        const snapshots = await listUploadSnapshots(request.storage);
+        const chosen = ctx.manifest ? pickUploadSnapshotForBackup(snapshots, new Date(ctx.manifest.startedAt)) : undefined;
+        const result = await restoreUploads(request.storage, chosen?.id ?? "latest", join(scratch.root, "uploads"));
         recordCheck(ctx, "uploads", "pass", `snapshot ${result.id}: ${result.files} files, ${formatBytes(result.bytes)}, every SHA-256 matches`);
         task.title = `Uploads snapshot ${result.id}: ${result.files} files verified`;
       } catch (error) {
