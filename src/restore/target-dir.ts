@@ -78,3 +78,16 @@ export const parseTablespaceMap = (values: readonly string[] = []): Map<string, 
   }
   return map;
 };
+
+// Undoes a failed restore into a target that was absent or empty (and tablespace locations zops filled): removes what was written, keeps an originally empty directory. Best effort.
+export const removePartialRestore = async (dir: string, state: "absent" | "empty", manifest: BackupManifest | undefined, tablespaceMap: ReadonlyMap<string, string>): Promise<void> => {
+  for (const space of manifest?.tablespaces ?? []) {
+    const location = tablespaceMap.get(space.oid) ?? space.location;
+    for (const name of await readdir(location).catch(() => [] as string[])) await rm(join(location, name), { recursive: true, force: true });
+  }
+  if (state === "absent") {
+    await rm(dir, { recursive: true, force: true });
+    return;
+  }
+  for (const name of await readdir(dir).catch(() => [] as string[])) await rm(join(dir, name), { recursive: true, force: true });
+};

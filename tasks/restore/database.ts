@@ -8,7 +8,7 @@ import { openRepository } from "../../src/repo/repository.js";
 import { recoverySettings, writeRecoveryFiles, type RecoveryTarget } from "../../src/restore/recovery-settings.js";
 import { restoreFiles, type RestoreFilesResult } from "../../src/restore/restore-files.js";
 import { startAndAwaitRecovery, type RecoveryOutcome } from "../../src/restore/start-restored.js";
-import { checkTargets, createDirectories } from "../../src/restore/target-dir.js";
+import { checkTargets, createDirectories, removePartialRestore } from "../../src/restore/target-dir.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { formatBytes } from "../../src/ui/output.js";
 import { formatProgress } from "../../src/ui/run-tasks.js";
@@ -37,6 +37,7 @@ export interface DatabaseRestoreContext {
 export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request: DatabaseRestoreRequest): ListrTask<Ctx> => {
   let owner: ReturnType<typeof postgresRunAs> | undefined;
   const runAs = () => (owner ??= postgresRunAs());
+  let targetState: "absent" | "empty" | "existing" | undefined;
   return {
   title: `Restore database into ${request.to}`,
   task: (ctx, task) =>
@@ -55,6 +56,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
           title: "Check the target directory",
           task: async (_ctx, sub) => {
             const state = await checkTargets(request.to, ctx.database.manifest as BackupManifest, request.tablespaceMap, request.delta);
+            targetState = state;
             sub.title = state === "existing" ? `Delta restore into existing ${request.to}` : `Target ${request.to} is ${state}`;
           },
         },
@@ -84,6 +86,12 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
             ctx.database.restoreMs = performance.now() - started;
             const files = ctx.database.files;
             sub.title = `Restored ${files.written} files (${formatProgress(files.bytes, started)}, ${formatBytes(files.downloaded)} downloaded, every checksum verified)${request.delta ? `; ${files.unchanged} already right, ${files.removed} removed` : ""}`;
+          },
+          // A failed restore into a directory that was absent or empty leaves it as it was, so it can simply be run again; a delta target is left for the next --delta.
+          rollback: async (_ctx, sub) => {
+            if (targetState !== "absent" && targetState !== "empty") return;
+            sub.title = `Removing the partial restore from ${request.to}`;
+            await removePartialRestore(request.to, targetState, ctx.database.manifest, request.tablespaceMap);
           },
         },
         {

@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -105,6 +106,8 @@ describe("incremental backups, damage, interruption and retention", () => {
       const restoreError = await runRestore(fixture.globals, { to: server.dir, backup: manifest.id }).catch((error: unknown) => error);
       expect(restoreError).toMatchObject({ code: "VERIFY_FAILED" });
       expect(String((restoreError as Error).message)).toContain(victim.path);
+      // Rolled back: the target did not exist before, so it does not exist after.
+      expect(existsSync(server.dir)).toBe(false);
     } finally {
       await writeFile(path, original);
     }
