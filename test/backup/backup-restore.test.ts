@@ -31,7 +31,7 @@ afterAll(async () => {
   await fixture?.destroy();
 });
 
-describe("zops backup + restore (file repository)", () => {
+describe("zops backup + restore (file repository)", { timeout: 300_000 }, () => {
   it("backs up while pgbench writes, restores, starts, and the data equals the source", async () => {
     const load = pgbench(fixture.cluster, ["-c", "2", "-T", "6", "-n"]).catch((error: unknown) => error);
     const backup = await runBackup(fixture.globals, { type: "full" });

@@ -50,7 +50,7 @@ afterAll(async () => {
   await fixture?.destroy();
 });
 
-describe("incremental backups, damage, interruption and retention", () => {
+describe("incremental backups, damage, interruption and retention", { timeout: 300_000 }, () => {
   it("an incremental stores only what changed and restores to the source's state", async () => {
     const full = await backup("full");
     ids.full = full.id;

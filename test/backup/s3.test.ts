@@ -28,7 +28,7 @@ afterAll(async () => {
   await s3?.destroy();
 });
 
-describe("S3 repository", () => {
+describe("S3 repository", { timeout: 300_000 }, () => {
   it("backs up, verifies and restores to the end of the archived WAL", async () => {
     const backup = (await runBackup(fixture.globals, { type: "full" })).json as { database: { id: string } };
     await fixture.cluster.query("insert into items values (-1, 'after the backup')");

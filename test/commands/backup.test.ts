@@ -19,7 +19,7 @@ afterAll(async () => {
   await fixture?.destroy();
 });
 
-describe("zops backup / backups / expire / verify / restore (CLI)", () => {
+describe("zops backup / backups / expire / verify / restore (CLI)", { timeout: 300_000 }, () => {
   let id = "";
 
   it("an incremental with nothing to build on becomes a full, and --json says so", async () => {

@@ -45,7 +45,7 @@ const restoreAndRead = async (label: string, options: { targetTime?: string; tar
   }
 };
 
-describe("point-in-time restore", () => {
+describe("point-in-time restore", { timeout: 300_000 }, () => {
   it("stops at a time", async () => {
     const { ids, recovery } = await restoreAndRead("pitr-time", { targetTime });
     expect(ids).toEqual([1]);
