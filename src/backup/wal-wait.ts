@@ -13,7 +13,8 @@ export const waitForWal = async (
   let missing = segmentRange(first, last, options.segmentSize);
   const all = [...missing];
   const deadline = Date.now() + options.timeoutMs;
-  let delay = 100;
+  // Short, flat polling: pg_backup_stop has just switched segments, so the last one usually arrives within a second.
+  let delay = 50;
   for (;;) {
     const still: string[] = [];
     for (const name of missing) if (!(await findWalObject(storage, name, { signal: options.signal }))) still.push(name);
@@ -27,6 +28,6 @@ export const waitForWal = async (
     }
     options.onWait?.(missing);
     await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 2000);
+    delay = Math.min(delay * 2, 250);
   }
 };

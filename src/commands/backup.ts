@@ -80,7 +80,7 @@ const failures = (ctx: BackupContext): { part: string; error: unknown }[] =>
     { part: "secrets", error: ctx.secrets?.error },
   ].filter((entry) => entry.error !== undefined);
 
-// The command's result: a failed database part fails the command with its own error (today it is the only part; when uploads and secrets join, a failure of some parts only becomes PARTIAL with each part's outcome in the JSON); a failed expire after a good backup is PARTIAL.
+// The command's result: when only the database part ran and failed, its own error; otherwise PARTIAL naming each failed part, with every part's outcome in the JSON.
 const summarize = (ctx: BackupContext, elapsedMs: number): CommandResult => {
   const manifest = ctx.database.manifest;
   const failed = [...failures(ctx), ...(ctx.expire?.error ? [{ part: "expire", error: ctx.expire.error }] : []), ...(ctx.filesExpire?.error ? [{ part: "files expire", error: ctx.filesExpire.error }] : [])];
@@ -94,7 +94,7 @@ const summarize = (ctx: BackupContext, elapsedMs: number): CommandResult => {
     ok: failed.length === 0,
     elapsedMs: Math.round(elapsedMs),
     failedParts: failed.map((entry) => ({ part: entry.part, error: messageOf(entry.error), code: entry.error instanceof ZopsError ? entry.error.code : "INTERNAL" })),
-    database: manifest ? describeBackup(manifest, ctx.database.note) : undefined,
+    database: manifest ? { ...describeBackup(manifest, ctx.database.note), elapsedMs: Math.round(ctx.database.elapsedMs ?? 0) } : undefined,
     fingerprints: ctx.fingerprints && !ctx.fingerprints.error ? { tables: ctx.fingerprints.tables, lsn: ctx.fingerprints.lsn } : undefined,
     uploads: ctx.uploads?.result ? { id: ctx.uploads.result.id, ...ctx.uploads.result.stats, bytesWritten: ctx.uploads.result.bytesWritten, warnings: ctx.uploads.warnings } : ctx.uploads?.skipped ? { skipped: ctx.uploads.skipped } : undefined,
     secrets: ctx.secrets?.result ? { id: ctx.secrets.result.id, files: ctx.secrets.result.files, size: ctx.secrets.result.size } : ctx.secrets?.skipped ? { skipped: ctx.secrets.skipped } : undefined,

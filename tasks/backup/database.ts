@@ -25,6 +25,8 @@ export interface DatabasePartResult {
   /** Why an incremental became a full. */
   note?: string;
   copyMs?: number;
+  /** Wall time of the whole database part (check to manifest written). */
+  elapsedMs?: number;
 }
 
 /** Context slice this part needs: one field per part, so parts fail independently. */
@@ -33,7 +35,9 @@ export interface DatabasePartContext {
 }
 
 // The database part of `zops backup` as one Listr task with subtasks (start, copy, stop, WAL, manifest). Its failure is recorded in ctx.database.error and rolled back (session ended, objects of the unfinished backup deleted); other parts are unaffected.
-export const databaseBackupTask = <Ctx extends DatabasePartContext>(run: BackupRun): ListrTask<Ctx> => ({
+export const databaseBackupTask = <Ctx extends DatabasePartContext>(run: BackupRun): ListrTask<Ctx> => {
+  let started = performance.now();
+  return {
   title: `Database backup (${run.requestedType})`,
   task: (ctx, task) =>
     task.newListr<Ctx>(
@@ -41,6 +45,7 @@ export const databaseBackupTask = <Ctx extends DatabasePartContext>(run: BackupR
         {
           title: "Check repository and cluster",
           task: async (_ctx, sub) => {
+            started = performance.now();
             await prepareBackup(run);
             if (run.promotedReason) ctx.database.note = `taking a full backup: ${run.promotedReason}`;
             sub.title = `Backup ${run.id} (${run.type}${run.parent ? ` on ${run.parent.id}` : ""}) of PostgreSQL ${run.facts?.pgVersion} cluster ${run.facts?.systemIdentifier}`;
@@ -91,6 +96,7 @@ export const databaseBackupTask = <Ctx extends DatabasePartContext>(run: BackupR
           title: "Write manifest",
           task: async (_ctx, sub) => {
             ctx.database.manifest = await writeManifest(run);
+            ctx.database.elapsedMs = performance.now() - started;
             sub.title = `Manifest written: backup ${run.id} is complete`;
           },
         },
@@ -102,4 +108,5 @@ export const databaseBackupTask = <Ctx extends DatabasePartContext>(run: BackupR
     await abandonBackup(run);
     ctx.database.error ??= new Error("database backup failed");
   },
-});
+  };
+};
