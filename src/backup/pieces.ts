@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { closeSync, fchmodSync, fchownSync, futimesSync, openSync, readSync, writeSync } from "node:fs";
 import { compressFrame, decompressFrame } from "./frame-codec.js";
 
 // The byte work of backups and restores, run inside worker threads (src/backup/worker.ts) so that
@@ -53,11 +53,11 @@ export const packPieces = async (pieces: readonly PackPiece[], level: number): P
 
 let readBuffer = Buffer.alloc(0);
 
-// Reads `length` bytes at `offset` (fewer at end of file) into a per-thread buffer (valid until the next call); undefined when the file does not exist.
+// Reads `length` bytes at `offset` (fewer at end of file) into a per-thread buffer (valid until the next call); undefined when the file does not exist. Synchronous on purpose: it runs on a worker thread, where blocking is free and libuv's small shared thread pool (also serving the main thread) would only add hops and contention.
 const readRange = async (path: string, offset: number, length: number): Promise<Buffer | undefined> => {
-  let handle;
+  let fd: number;
   try {
-    handle = await open(path, "r");
+    fd = openSync(path, "r");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
@@ -66,13 +66,13 @@ const readRange = async (path: string, offset: number, length: number): Promise<
     if (readBuffer.length < length) readBuffer = Buffer.allocUnsafe(Math.max(length, 1024 * 1024));
     let filled = 0;
     while (filled < length) {
-      const { bytesRead } = await handle.read(readBuffer, filled, length - filled, offset + filled);
+      const bytesRead = readSync(fd, readBuffer, filled, length - filled, offset + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
     return readBuffer.subarray(0, filled);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 };
 
@@ -127,21 +127,19 @@ export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: 
 const describeFiles = (files: readonly string[]): string =>
   files.length <= 3 ? files.map((file) => `'${file}'`).join(", ") : `'${files[0]}', '${files[1]}' and ${files.length - 2} more files`;
 
+// Writes a piece at its offset (synchronously: worker threads only, see readRange); with `whole`, creates/truncates the file and sets mode, owner and mtime.
 const writeAt = async (path: string, offset: number, content: Buffer, whole: UnpackPiece["whole"]): Promise<void> => {
-  const handle = await open(path, whole ? "w" : "r+", whole?.mode);
+  const fd = openSync(path, whole ? "w" : "r+", whole?.mode);
   try {
     let written = 0;
-    while (written < content.length) {
-      const { bytesWritten } = await handle.write(content, written, content.length - written, offset + written);
-      written += bytesWritten;
-    }
+    while (written < content.length) written += writeSync(fd, content, written, content.length - written, offset + written);
     if (whole) {
-      await handle.chmod(whole.mode);
-      if (whole.uid !== undefined && whole.gid !== undefined) await handle.chown(whole.uid, whole.gid);
-      await handle.utimes(new Date(whole.mtimeMs), new Date(whole.mtimeMs));
+      fchmodSync(fd, whole.mode);
+      if (whole.uid !== undefined && whole.gid !== undefined) fchownSync(fd, whole.uid, whole.gid);
+      futimesSync(fd, new Date(whole.mtimeMs), new Date(whole.mtimeMs));
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 };
 
