@@ -216,4 +216,3 @@ export const main = async (argv: string[] = process.argv): Promise<void> => {
   }
 };
 
-export { Option };

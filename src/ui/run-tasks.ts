@@ -4,9 +4,6 @@ import { Listr, PRESET_TIMER, PRESET_TIMESTAMP, type ListrRendererValue, type Li
 export type ZopsListr<Ctx> = Listr<Ctx, ListrRendererValue, ListrRendererValue>;
 import type { GlobalOptions } from "./output.js";
 
-/** How a task graph renders: silent for --json and tests, plain with timestamps off a TTY (cron, CI). */
-export type RenderMode = "auto" | "silent";
-
 // Builds a Listr graph with zops' renderer policy (plain + timestamps when not a TTY, silent with --json).
 export const createTasks = <Ctx extends object>(tasks: ListrTask<Ctx, any, any>[], globals: Pick<GlobalOptions, "json" | "verbose">, options: { concurrent?: boolean | number; exitOnError?: boolean } = {}): ZopsListr<Ctx> => {
   const quiet = globals.json || process.env.ZOPS_QUIET === "1";
