@@ -8,6 +8,10 @@ import { createTasks } from "../ui/run-tasks.js";
 import { verifyBackupObjects } from "../verify/verify-backup.js";
 import { verifyWalChain, type WalChainReport } from "../verify/verify-wal.js";
 import { formatProgress } from "../ui/run-tasks.js";
+import { checkSecretsArchive } from "../secrets/check.js";
+import { listSecretsArchives } from "../secrets/catalog.js";
+import { listUploadSnapshots } from "../uploads/catalog.js";
+import { verifyUploadsSnapshot } from "../uploads/verify.js";
 import { loadCommandConfig } from "./context.js";
 
 interface VerifyContext {
@@ -16,7 +20,7 @@ interface VerifyContext {
   wal?: WalChainReport;
 }
 
-// `zops verify [ID]`: re-reads every stored object of the backups (or one) and checks every checksum, then the WAL chain from each backup's start to the newest archived segment. Read-only. Throws VERIFY_FAILED listing every problem.
+// `zops verify [ID]`: re-reads every stored object of the backups (or one) and checks every checksum, then the WAL chain from each backup's start to the newest archived segment; without ID also the uploads snapshots (the newest re-read in full, older ones checked for presence and size: packs are shared) and every secrets archive (checksum and age header). Read-only. Throws VERIFY_FAILED listing every problem.
 export const runVerify = async (globals: GlobalOptions, backupId?: string): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
   const storage = await openStorage(config);
@@ -49,6 +53,32 @@ export const runVerify = async (globals: GlobalOptions, backupId?: string): Prom
             task.title = `WAL chain: ${ctx.wal.checked} files checked, ${ctx.wal.gaps.length === 0 ? "no gaps" : `${ctx.wal.gaps.length} backups with gaps`}${ctx.wal.newest ? `, newest ${ctx.wal.newest}` : ""}`;
           },
         },
+        {
+          title: "Verify uploads snapshots",
+          skip: () => (backupId ? "a single backup was asked for" : false),
+          task: async (_ctx: VerifyContext, task: { output: string; title: string }) => {
+            const snapshots = await listUploadSnapshots(storage);
+            for (const [index, snapshot] of snapshots.entries()) {
+              const deep = index === snapshots.length - 1;
+              task.output = `snapshot ${snapshot.id}${deep ? " (every file re-read)" : ""}`;
+              const report = await verifyUploadsSnapshot(storage, snapshot.id, { deep });
+              ctx.problems.push(...report.problems.map((problem) => `uploads snapshot ${snapshot.id}: ${problem}`));
+            }
+            task.title = snapshots.length === 0 ? "No uploads snapshots" : `Uploads: ${snapshots.length} snapshots checked, the newest re-read in full`;
+          },
+        },
+        {
+          title: "Verify secrets archives",
+          skip: () => (backupId ? "a single backup was asked for" : false),
+          task: async (_ctx: VerifyContext, task: { output: string; title: string }) => {
+            const archives = await listSecretsArchives(storage);
+            for (const archive of archives) {
+              const report = await checkSecretsArchive(storage, archive.id);
+              ctx.problems.push(...report.problems.map((problem) => `secrets archive ${archive.id}: ${problem}`));
+            }
+            task.title = archives.length === 0 ? "No secrets archives" : `Secrets: ${archives.length} archives checked (checksum and age header)`;
+          },
+        },
       ],
       globals,
     );
@@ -60,7 +90,7 @@ export const runVerify = async (globals: GlobalOptions, backupId?: string): Prom
         details: { problems: ctx.problems },
       });
     }
-    return { text: `verified ${ctx.backups.length} backups and ${ctx.wal?.checked ?? 0} WAL files: every checksum matches, no WAL gaps`, json };
+    return { text: `verified ${ctx.backups.length} backups and ${ctx.wal?.checked ?? 0} WAL files: every checksum matches, no WAL gaps${backupId ? "" : "; uploads snapshots and secrets archives intact"}`, json };
   } finally {
     await pool.close();
     await storage.close?.();

@@ -1,8 +1,11 @@
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runRestore } from "../../src/commands/restore.js";
+import { runVerify } from "../../src/commands/verify.js";
+import { listAll } from "../../src/storage/read.js";
+import type { Storage } from "../../src/storage/storage.js";
 import { createSecretsArchive } from "../../src/secrets/archive.js";
 import { createUploadsSnapshot } from "../../src/uploads/snapshot.js";
 import { makeTempDir } from "../support/temp.js";
@@ -13,6 +16,8 @@ describe("zops restore of uploads and secrets", () => {
   let globals: { config: string; json: boolean; verbose: boolean };
   let work: string;
   let identityFile: string;
+  let repoDir: string;
+  let storage: Storage;
   const uploads = () => join(work, "uploads");
 
   beforeAll(async () => {
@@ -24,9 +29,11 @@ describe("zops restore of uploads and secrets", () => {
     const identity = await generateX25519Identity();
     identityFile = join(work, "key.age");
     await writeFile(identityFile, `${identity}\n`, { mode: 0o600 });
-    const config = await writeTestConfig({ url: (await makeFileRepository()).url });
+    const repository = await makeFileRepository();
+    repoDir = repository.dir;
+    const config = await writeTestConfig({ url: repository.url });
     globals = { config: config.path, json: true, verbose: false };
-    const storage = await storageOf(config);
+    storage = await storageOf(config);
     await createUploadsSnapshot(storage, { paths: [uploads()], packSizeBytes: 1 << 20, largeFileBytes: 4 << 20, compressLevel: 3, concurrency: 2 });
     await createSecretsArchive(storage, [join(work, "secrets.conf")], [await identityToRecipient(identity)]);
   });
@@ -54,6 +61,19 @@ describe("zops restore of uploads and secrets", () => {
     const error = await runRestore(globals, { secretsTo: join(work, "out-wrong"), identity: wrong }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: expect.stringMatching(/PRECONDITION|VERIFY_FAILED/), message: expect.not.stringContaining("correct horse") });
     await expect(stat(join(work, "out-wrong", work, "secrets.conf"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("zops verify checks uploads snapshots and secrets archives, naming a missing pack", async () => {
+    const ok = await runVerify(globals);
+    expect(ok.text).toContain("uploads snapshots and secrets archives intact");
+    const packs = (await listAll(storage, "uploads/packs/")).filter((key) => key.endsWith(".tar.zst"));
+    const path = join(repoDir, packs[0] ?? "none");
+    await rename(path, `${path}.moved`);
+    try {
+      await expect(runVerify(globals)).rejects.toMatchObject({ code: "VERIFY_FAILED", message: expect.stringContaining(packs[0] ?? "?") });
+    } finally {
+      await rename(`${path}.moved`, path);
+    }
   });
 
   it("names the missing flag for incomplete requests", async () => {
