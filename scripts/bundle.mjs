@@ -19,5 +19,7 @@ await build({
   external: ["zstd-napi", "pg-native", "s3rver"],
   banner: { js: "import { createRequire as __zopsRequire } from 'node:module'; const require = __zopsRequire(import.meta.url);" },
   logLevel: "warning",
+  // A unique id per build: caches keyed by it (the wal-push config cache) never outlive the zops that wrote them.
+  define: { "process.env.ZOPS_BUILD_ID": JSON.stringify(`${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`) },
 });
 await chmod("dist/bin/zops.js", 0o755);

@@ -37,6 +37,9 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .option("--json", "print machine-readable JSON results on stdout", false)
     .option("-v, --verbose", "show stack traces and child process output", false)
     .showHelpAfterError("(run with --help for usage)")
+    // Set before any subcommand is added: commander copies these settings into each subcommand at creation.
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .addHelpText("after", exitCodeHelp());
 
   const on = (name: string, load: () => Promise<Action>) => (...args: unknown[]) => execute(name, load, args);
@@ -201,14 +204,13 @@ export const main = async (argv: string[] = process.argv): Promise<void> => {
       process.exitCode = exitStatusOf(name, error);
     }
   });
-  program.exitOverride();
-  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   try {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       const helpOrVersion = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
-      process.exitCode = helpOrVersion ? 0 : ERROR_CODES.USAGE.exit;
+      // A malformed restore_command must stop recovery, not read as "segment not found" (any exit below 126 would).
+      process.exitCode = helpOrVersion ? 0 : argv.slice(2).includes("wal-fetch") ? 128 : ERROR_CODES.USAGE.exit;
       return;
     }
     report("zops", error, globals);

@@ -23,6 +23,15 @@ describe("zops CLI", () => {
     const result = await zops(["no-such-command"]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("unknown command");
+    const missing = await zops(["restore", "--target-action", "explode"]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("--target-action");
+  });
+
+  it("exits 128 on a malformed wal-fetch call, so PostgreSQL stops recovery instead of treating it as the end of the archive", async () => {
+    const result = await zops(["wal-fetch", "000000010000000000000001"]);
+    expect(result.exitCode).toBe(128);
+    expect(result.stderr).toContain("missing required argument");
   });
 
   it("exits 3 on a bad config, naming file, line and key, with a HINT and no stack trace", async () => {

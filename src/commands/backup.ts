@@ -113,7 +113,7 @@ const summarize = (ctx: BackupContext, elapsedMs: number): CommandResult => {
   lines.push(ctx.uploads?.result ? `  ${describeUploadsSnapshot(ctx.uploads.result)}` : `  uploads: ${ctx.uploads?.skipped ?? "not run"}`);
   lines.push(ctx.secrets?.result ? `  secrets archive ${ctx.secrets.result.id}: ${ctx.secrets.result.files} files encrypted` : `  secrets: ${ctx.secrets?.skipped ?? "not run"}`);
   for (const entry of failed) lines.push(`FAILED ${entry.part}: ${messageOf(entry.error)}`);
-  return { exitCode: failed.length > 0 ? 13 : 0, text: lines.join("\n"), json };
+  return { exitCode: failed.length > 0 ? exitCodeFor("PARTIAL") : 0, text: lines.join("\n"), json };
 };
 
 // The facts `zops backup --json` and `zops backups --json` give for one backup.

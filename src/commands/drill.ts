@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ZopsError } from "../errors/index.js";
+import { ERROR_CODES, ZopsError } from "../errors/index.js";
 import { formatDrillReport } from "../drill/report.js";
 import { openStorage } from "../storage/open.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
@@ -36,7 +36,7 @@ export const runDrill = async (globals: GlobalOptions, options: DrillOptions = {
     const tasks = createTasks<DrillContext>(drillTasks(request), globals, { exitOnError: false });
     await tasks.run(ctx).catch(() => undefined);
     const report = await finishDrill(request, ctx, startedAt);
-    return { exitCode: report.ok ? 0 : 7, text: formatDrillReport(report), json: report };
+    return { exitCode: report.ok ? 0 : ERROR_CODES.VERIFY_FAILED.exit, text: formatDrillReport(report), json: report };
   } finally {
     await storage.close?.();
   }

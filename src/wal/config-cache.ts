@@ -24,7 +24,9 @@ const configPath = (globals: Pick<GlobalOptions, "config">): string => resolve(g
 const cacheKey = async (path: string): Promise<string | undefined> => {
   const [config, build] = await Promise.all([stat(path, { bigint: true }).catch(() => undefined), stat(fileURLToPath(import.meta.url)).catch(() => undefined)]);
   if (!config) return undefined;
-  return [path, config.dev, config.ino, config.size, config.mtimeNs, config.ctimeNs, process.env.ZOPS_REPOSITORY_URL ?? "", build?.mtimeMs ?? 0].join("|");
+  // npm resets file mtimes, so the build's mtime alone does not tell two zops versions apart: the bundle script
+  // replaces ZOPS_BUILD_ID with a unique id per build, so a new zops never reads an old zops' cached config.
+  return [path, config.dev, config.ino, config.size, config.mtimeNs, config.ctimeNs, process.env.ZOPS_REPOSITORY_URL ?? "", build?.mtimeMs ?? 0, process.env.ZOPS_BUILD_ID ?? "source", import.meta.url].join("|");
 };
 
 // Loads the configuration for a wal-push/wal-fetch on a file under `<dataDir>/pg_wal`: from the cache when it

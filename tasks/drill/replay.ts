@@ -123,7 +123,11 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
         (await client.query<{ last: Date | null; age: number | null }>(
           "select pg_last_xact_replay_timestamp() as last, extract(epoch from (now() - pg_last_xact_replay_timestamp()))::float8 as age",
         )).rows[0],
-      );
+      ).catch((error: unknown) => {
+        ctx.clusterUsable = false;
+        recordCheck(ctx, "first query", "fail", messageOf(error));
+        throw error;
+      });
       ctx.firstQueryMs = performance.now() - started;
       ctx.readyMs = performance.now() - ctx.started;
       ctx.lastTransactionAt = row?.last?.toISOString();
