@@ -50,8 +50,4 @@ export const storeShippedContent = async (store: string, sha256: string, content
 // Reads a stored shipped version, or undefined when it was never stored.
 export const readShippedContent = async (store: string, sha256: string): Promise<Buffer | undefined> => readFile(join(store, sha256)).catch(() => undefined);
 
-// Writes a table atomically.
-export const writeConffileTable = async (path: string, table: ConffileTable): Promise<void> => {
-  await writeFileAtomic(path, formatConffileTable(table), { mode: 0o600 });
-};
 

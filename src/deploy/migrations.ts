@@ -1,5 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { readdir } from "node:fs/promises";
+import { extname } from "node:path";
 import { runner } from "node-pg-migrate";
 import { ZopsError } from "../errors/index.js";
 import { withPostgres, type PostgresSettings } from "../pg/connect.js";
@@ -27,13 +27,6 @@ export const listMigrationFiles = async (dir: string): Promise<MigrationFile[]> 
 export const hasDownMigration = (file: string, source: string): boolean => {
   if (extname(file) === ".sql") return /^\s*--[\s-]*down\s+migration/im.test(source);
   return /exports\.down\s*=(?!\s*false)|export\s+(?:async\s+)?function\s+down\b|export\s+const\s+down\s*=(?!\s*false)/.test(source);
-};
-
-// Reads which migrations files are reversible (reads the files).
-export const irreversibleMigrations = async (dir: string, files: readonly MigrationFile[]): Promise<string[]> => {
-  const result: string[] = [];
-  for (const file of files) if (!hasDownMigration(file.file, await readFile(join(dir, file.file), "utf8"))) result.push(file.name);
-  return result;
 };
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;

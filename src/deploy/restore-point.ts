@@ -1,7 +1,6 @@
 import { chown, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "../exec/run.js";
-import { ZopsError } from "../errors/index.js";
 import { findPgBinDir } from "../pg/bin-dir.js";
 import { withPostgres, type PostgresSettings } from "../pg/connect.js";
 import { postgresRunAs } from "../pg/os-user.js";

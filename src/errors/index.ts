@@ -1,2 +1,2 @@
 export { ERROR_CODES, exitCodeFor, type ErrorCode, type ErrorCodeInfo } from "./codes.js";
-export { ZopsError, isZopsError, messageOf, toZopsError, type ZopsErrorOptions } from "./zops-error.js";
+export { ZopsError, isZopsError, messageOf, type ZopsErrorOptions } from "./zops-error.js";

@@ -35,7 +35,3 @@ export const isZopsError = (error: unknown, ...codes: ErrorCode[]): error is Zop
 // Returns the message of any thrown value, without a stack.
 export const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
-
-// Wraps a non-Zops error into a ZopsError of `code`, keeping ZopsErrors unchanged.
-export const toZopsError = (error: unknown, code: ErrorCode, message: string, hint?: string): ZopsError =>
-  error instanceof ZopsError ? error : new ZopsError(code, `${message}: ${messageOf(error)}`, { hint, cause: error });

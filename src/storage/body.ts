@@ -11,10 +11,3 @@ export const openBody = (body: PutBody): Readable => {
 
 // True when a put of this body can be attempted again (a buffer or a factory, not a one-shot stream).
 export const isReplayable = (body: PutBody): boolean => !(body instanceof Readable);
-
-// Byte length of an in-memory body, undefined for streams.
-export const knownSize = (body: PutBody): number | undefined => {
-  if (typeof body === "string") return Buffer.byteLength(body);
-  if (body instanceof Uint8Array) return body.byteLength;
-  return undefined;
-};

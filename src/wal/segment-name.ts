@@ -45,8 +45,6 @@ export const parseLsn = (lsn: string): bigint => {
   return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
 };
 
-// Formats a byte position as an LSN (`16/B374D848`).
-export const formatLsn = (position: bigint): string => `${(position >> 32n).toString(16).toUpperCase()}/${(position & 0xffff_ffffn).toString(16).toUpperCase()}`;
 
 // Name of the segment holding `lsn` on `timeline` (like pg_walfile_name, except that an LSN exactly on a boundary belongs to the segment it starts).
 export const segmentForLsn = (lsn: string | bigint, timeline: number, segmentSize = DEFAULT_SEGMENT_SIZE): string => {
