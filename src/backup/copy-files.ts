@@ -35,8 +35,8 @@ export const copyFiles = async (
   let failure: unknown;
   const running = new Set<Promise<void>>();
   for (const job of plan.jobs) {
+    if (options.signal?.aborted) failure ??= new ZopsError("INTERRUPTED", `backup ${backupId} interrupted`);
     if (failure) break;
-    if (options.signal?.aborted) throw new ZopsError("INTERRUPTED", "backup interrupted");
     const work = (async () => {
       const key = backupObjectKey(backupId, job.sequence);
       const packed = await pool.run({ kind: "pack", level: options.level, pieces: job.pieces.map((piece) => ({ absolute: (plan.copied[piece.file] ?? fail(piece.file)).absolute, offset: piece.offset, length: piece.length })) });
