@@ -6,8 +6,8 @@ import { openStorage } from "../storage/open.js";
 import { formatBytes, formatDuration, type CommandResult, type GlobalOptions } from "../ui/output.js";
 import { createTasks } from "../ui/run-tasks.js";
 import { databaseRestoreTask, describeTarget, type DatabaseRestoreContext } from "../../tasks/restore/database.js";
-import { restoreSecretsTask, type SecretsRestoreContext } from "../../tasks/secrets/restore.js";
-import { restoreUploadsTask, type UploadsRestoreContext } from "../../tasks/uploads/restore.js";
+import type { SecretsRestoreContext } from "../../tasks/secrets/restore.js";
+import type { UploadsRestoreContext } from "../../tasks/uploads/restore.js";
 import { loadCommandConfig } from "./context.js";
 
 export interface RestoreOptions {
@@ -75,8 +75,13 @@ export const runRestore = async (globals: GlobalOptions, options: RestoreOptions
               }),
             ]
           : []),
-        ...(options.uploadsTo ? [restoreUploadsTask<RestoreContext>(storage, { snapshot: options.uploadsSnapshot ?? "latest", targetDir: resolve(options.uploadsTo), paths: options.path })] : []),
-        ...(options.secretsTo && options.identity ? [restoreSecretsTask<RestoreContext>(storage, { archive: options.secretsArchive ?? "latest", targetDir: resolve(options.secretsTo), identityFile: resolve(options.identity) })] : []),
+        // tar and age-encryption load only when these parts are asked for (a database restore stays lean).
+        ...(options.uploadsTo
+          ? [(await import("../../tasks/uploads/restore.js")).restoreUploadsTask<RestoreContext>(storage, { snapshot: options.uploadsSnapshot ?? "latest", targetDir: resolve(options.uploadsTo), paths: options.path })]
+          : []),
+        ...(options.secretsTo && options.identity
+          ? [(await import("../../tasks/secrets/restore.js")).restoreSecretsTask<RestoreContext>(storage, { archive: options.secretsArchive ?? "latest", targetDir: resolve(options.secretsTo), identityFile: resolve(options.identity) })]
+          : []),
       ],
       globals,
     );
