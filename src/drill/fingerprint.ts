@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { withPostgres, type PostgresSettings } from "../pg/connect.js";
+import { parseLsn } from "../wal/segment-name.js";
 
 /** One table's content summary at the capture snapshot. */
 export interface TableFingerprint {
@@ -66,11 +67,7 @@ const captureDatabase = async (client: pg.Client, maxTableBytes: number): Promis
 
 // Compares two LSNs written as "X/Y" (negative, zero or positive like a sort comparator).
 export const compareLsn = (a: string, b: string): number => {
-  const value = (lsn: string) => {
-    const [high = "0", low = "0"] = lsn.split("/");
-    return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
-  };
-  const diff = value(a) - value(b);
+  const diff = parseLsn(a) - parseLsn(b);
   return diff < 0n ? -1 : diff > 0n ? 1 : 0;
 };
 

@@ -20,7 +20,8 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-const isAlive = (pid: number): boolean => {
+// True when process `pid` exists on this host (EPERM means it exists but belongs to another user). Pure apart from the probe.
+export const isProcessAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -63,7 +64,7 @@ export const acquireLock = async (path: string, command: string): Promise<HeldLo
       }
     }
     const existing = await readHolder(path);
-    if (existing && (existing.host !== hostname() || isAlive(existing.pid))) {
+    if (existing && (existing.host !== hostname() || isProcessAlive(existing.pid))) {
       throw new ZopsError("LOCK_HELD", `lock '${path}' is held by '${existing.command}' (pid ${existing.pid} on ${existing.host}, since ${existing.startedAt})`, {
         hint: existing.host === hostname() ? "wait for it to finish" : `that process runs on another host; if it is gone, delete ${path}`,
         details: { holder: existing },

@@ -4,6 +4,7 @@ import pg from "pg";
 import type { BackupManifest } from "../backup/manifest.js";
 import { ZopsError } from "../errors/index.js";
 import { run } from "../exec/run.js";
+import { isProcessAlive } from "../lock/lock-file.js";
 import type { OsUser } from "../pg/os-user.js";
 import type { Storage } from "../storage/storage.js";
 import { listWal, segmentsOf } from "../wal/catalog.js";
@@ -117,13 +118,7 @@ const askServer = async (dir: string, user: string): Promise<{ inRecovery: boole
 
 const isRunning = async (dir: string): Promise<boolean> => {
   const pid = Number((await readFile(join(dir, "postmaster.pid"), "utf8").catch(() => "")).split("\n")[0]);
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return pid > 0 && isProcessAlive(pid);
 };
 
 // Debian keeps postgresql.conf and pg_hba.conf in /etc: give a restored directory minimal ones so it can start (local peer access only).
