@@ -6,7 +6,7 @@
 //   apt-get update && apt-get install -y pgbackrest
 //   node scripts/bundle.mjs && npx tsx bench/wal-push.ts [--segments 48] [--seconds 60] [--rounds 2]
 import { execa } from "execa";
-import { cp, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
@@ -18,7 +18,13 @@ import { startCluster, type TestCluster } from "../test/support/postgres.js";
 import { makeTempDir } from "../test/support/temp.js";
 
 const { values } = parseArgs({
-  options: { segments: { type: "string", default: "48" }, seconds: { type: "string", default: "60" }, rounds: { type: "string", default: "2" }, "load-mark-done": { type: "boolean", default: false } },
+  options: {
+    segments: { type: "string", default: "48" },
+    seconds: { type: "string", default: "60" },
+    rounds: { type: "string", default: "2" },
+    "load-mark-done": { type: "boolean", default: false },
+    "inherit-env": { type: "boolean", default: false },
+  },
 });
 const SEGMENTS = Number(values.segments);
 const SECONDS = Number(values.seconds);
@@ -41,6 +47,12 @@ const cluster = await startCluster({
   settings: { archive_mode: "on", archive_command: `'cp %p ${captureDir}/%f'`, max_wal_size: "'4GB'", wal_keep_size: "'4GB'", synchronous_commit: "off" },
 });
 const pgEnv = { PGHOST: cluster.socketDir, PGPORT: String(cluster.port), PGUSER: "postgres", PGDATABASE: "postgres" };
+// The archiver's processes inherit the postmaster's environment. A PostgreSQL started by systemd (the Debian unit)
+// has a minimal one; this sandbox's shell also sets NODE_EXTRA_CA_CERTS, which makes every Node start parse ~140
+// certificates (~40 ms). Default: the systemd-like environment, for both tools; --inherit-env: this shell's.
+const archiverEnv: Record<string, string | undefined> = values["inherit-env"]
+  ? { ...process.env, ...pgEnv }
+  : { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", PGDATA: cluster.dataDir, ...pgEnv, ...(process.env.ZOPS_SELF ? { ZOPS_SELF: process.env.ZOPS_SELF } : {}) };
 console.log(`generating ${SEGMENTS} segments of pgbench WAL...`);
 await cluster.exec("pgbench", ["-i", "-s", "5", "-q"]);
 // Whole-table updates of pgbench_accounts: realistic heap WAL (full-page images, tuples), ~1 segment per few seconds even on a busy box.
@@ -113,11 +125,12 @@ const archiveLikePostgres = async (dataDir: string, command: (name: string) => s
     const ready = join(dataDir, "pg_wal", "archive_status", `${name}.ready`);
     if (!(await readdir(join(dataDir, "pg_wal", "archive_status"))).includes(`${name}.ready`)) continue;
     const t = performance.now();
-    const result = await run("/usr/bin/time", ["-f", "CPU %U %S", ...command(name)], { cwd: dataDir, ...asPostgres(cluster), errorCode: "INTERNAL", env: pgEnv });
+    const result = await run("/usr/bin/time", ["-f", "CPU %U %S", ...command(name)], { cwd: dataDir, ...asPostgres(cluster), errorCode: "INTERNAL", env: archiverEnv, extendEnv: false });
     perCallMs.push(performance.now() - t);
     const cpu = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
     cpuSeconds += Number(cpu?.[1] ?? 0) + Number(cpu?.[2] ?? 0);
-    await rename(ready, join(dataDir, "pg_wal", "archive_status", `${name}.done`));
+    // As PostgreSQL's archiver: a .ready that a background push-ahead renamed meanwhile (wal.markDone) is only a warning.
+    await rename(ready, join(dataDir, "pg_wal", "archive_status", `${name}.done`)).catch(() => undefined);
   }
   return { totalMs: performance.now() - started, perCallMs, cpuSeconds, calls: perCallMs.length };
 };
@@ -163,7 +176,7 @@ const summarize = (runs: Run[]) => {
   };
 };
 const summaries = Object.fromEntries(TOOLS.map((tool) => [tool, summarize(results[tool])])) as Record<(typeof TOOLS)[number], ReturnType<typeof summarize>>;
-console.log(`\n== archive ${segments.length} real segments in order, one process per .ready file (as PostgreSQL), ${ROUNDS} round(s), best round ==`);
+console.log(`\n== archive ${segments.length} real segments in order, one process per .ready file (as PostgreSQL), ${ROUNDS} round(s), best round, ${values["inherit-env"] ? "this shell's environment" : "systemd-like archiver environment"} ==`);
 console.log(`tool            wall total  ms/segment  segments/s  CPU ms/segment  processes  median call  p90 call  max call`);
 for (const tool of TOOLS) {
   const s = summaries[tool];
@@ -171,6 +184,7 @@ for (const tool of TOOLS) {
     `${tool.padEnd(15)} ${(s.bestTotalMs / 1000).toFixed(2).padStart(8)} s  ${s.msPerSegment.toFixed(1).padStart(10)}  ${s.segmentsPerSecond.toFixed(2).padStart(10)}  ${s.cpuMsPerSegment.toFixed(1).padStart(14)}  ${String(s.calls).padStart(9)}  ${s.medianCallMs.toFixed(1).padStart(8)} ms  ${s.p90CallMs.toFixed(1).padStart(6)} ms  ${s.maxCallMs.toFixed(0).padStart(6)} ms`,
   );
 }
+for (const tool of TOOLS) console.log(`${tool} calls of the best round (ms, in order): ${results[tool].reduce((a, b) => (a.totalMs <= b.totalMs ? a : b)).perCallMs.map((ms) => ms.toFixed(0)).join(" ")}`);
 for (const tool of ["zops", "zops-markDone"] as const) {
   const ratio = summaries[tool].segmentsPerSecond / summaries.pgbackrest.segmentsPerSecond;
   const cpu = summaries.pgbackrest.cpuMsPerSegment / summaries[tool].cpuMsPerSegment;
@@ -178,6 +192,10 @@ for (const tool of ["zops", "zops-markDone"] as const) {
 }
 
 // --- 2. keeping up with pgbench -c 8 ------------------------------------------------------------------------------
+if (SECONDS <= 0) {
+  await cluster.destroy();
+  process.exit(0);
+}
 const repoDir = await makeTempDir("bench-load-repo");
 const loadConfig = await zopsConfig(repoDir, values["load-mark-done"] ? { markDone: true } : {});
 const loaded = await startCluster({
@@ -221,6 +239,10 @@ while ((await readyCount()) > 0 && performance.now() - drainStart < 120_000) awa
 const tps = /tps = ([\d.]+)/.exec(bench.stdout)?.[1];
 console.log(`pgbench: ${tps} tps, WAL written ${(Number(after?.bytes) / 1048576).toFixed(0)} MiB (${(Number(after?.bytes) / 16777216).toFixed(1)} segments) in ${SECONDS} s`);
 console.log(`archiver: archive_command calls ${Number(after?.archived) - Number(before?.archived)}, failed_count ${after?.failed}`);
+if (Number(after?.failed) > 0) {
+  const log = await readFile(loaded.logFile, "utf8").catch(() => "");
+  console.log(log.split("\n").filter((line) => /archiv|zops|HINT/.test(line)).slice(-20).join("\n"));
+}
 console.log(`peak .ready backlog: ${peak} (target <= 4); peak not yet in the repository (.ready without a push-ahead record): ${peakUnarchived}; mean ${(samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length)).toFixed(2)} over ${samples.length} samples; drained ${((performance.now() - drainStart) / 1000).toFixed(1)} s after the load`);
 await loaded.destroy();
 await cluster.destroy();

@@ -58,9 +58,14 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
   // --- WAL (wal-push, wal-fetch, check) ---
   program
     .command("wal-push")
-    .description("archive one WAL file (archive_command = 'zops wal-push %p'); pushes other .ready files ahead")
+    .description("archive one WAL file (archive_command = 'zops wal-push %p'); a background process pushes the other .ready files ahead")
     .argument("<path>", "the WAL file (%p)")
     .action(on("wal-push", async () => (await import("./commands/wal-push.js")).runWalPush));
+  program
+    .command("wal-push-ahead", { hidden: true })
+    .description("the background pusher that wal-push starts (internal)")
+    .argument("<pg_wal>", "the data directory's pg_wal")
+    .action(on("wal-push-ahead", async () => (await import("./commands/wal-push-ahead.js")).runWalPushAhead));
   program
     .command("wal-fetch")
     .description("restore one WAL file (restore_command = 'zops wal-fetch %f %p'); prefetches the next segments")

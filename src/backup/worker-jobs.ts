@@ -1,3 +1,4 @@
+import type { PreparedWal } from "../wal/prepare.js";
 import type { HashPiece, PackPiece, PackResult, UnpackPiece, UnpackProblem } from "./pieces.js";
 
 // Messages between the worker pool and its threads (src/backup/worker.ts).
@@ -5,9 +6,16 @@ import type { HashPiece, PackPiece, PackResult, UnpackPiece, UnpackProblem } fro
 export type WorkerJob =
   | { readonly kind: "pack"; readonly pieces: readonly PackPiece[]; readonly level: number }
   | { readonly kind: "unpack"; readonly data: Uint8Array; readonly key: string; readonly objectSha256?: string; readonly pieces: readonly UnpackPiece[] }
-  | { readonly kind: "match"; readonly pieces: readonly HashPiece[] };
+  | { readonly kind: "match"; readonly pieces: readonly HashPiece[] }
+  | { readonly kind: "wal"; readonly path: string; readonly level: number };
 
-export type WorkerResultOf<J extends WorkerJob> = J extends { kind: "pack" } ? PackResult : J extends { kind: "unpack" } ? UnpackProblem[] : boolean;
+export type WorkerResultOf<J extends WorkerJob> = J extends { kind: "pack" }
+  ? PackResult
+  : J extends { kind: "unpack" }
+    ? UnpackProblem[]
+    : J extends { kind: "wal" }
+      ? PreparedWal
+      : boolean;
 
 export interface WorkerRequest {
   readonly id: number;

@@ -1,4 +1,9 @@
 #!/usr/bin/env node
-import { main } from "../cli.js";
+import { walPushFromSpool } from "../wal/push-fast.js";
 
-await main();
+// A wal-push for a file the background pusher already stored is answered before the CLI (commander, the error
+// registry, the storage drivers) loads: PostgreSQL starts one such process per WAL segment. The bundle inlines
+// the fast path into this entry file, so such a call loads no other zops module (scripts/bundle.mjs).
+const args = process.argv.slice(2);
+const served = args.includes("wal-push") && (await walPushFromSpool(args));
+if (!served) await (await import("../cli.js")).main();

@@ -4,6 +4,8 @@ import { ZopsError, type ErrorCode } from "../errors/index.js";
 export interface RunOptions {
   readonly cwd?: string;
   readonly env?: Record<string, string | undefined>;
+  /** false: `env` is the whole environment instead of additions to this process's (default true). */
+  readonly extendEnv?: boolean;
   readonly input?: string | Buffer;
   /** Kill the process after this many milliseconds (default: no limit). */
   readonly timeoutMs?: number;
@@ -44,7 +46,7 @@ export const run = async (file: string, args: readonly string[], options: RunOpt
   const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
-    extendEnv: true,
+    extendEnv: options.extendEnv ?? true,
     input: options.input,
     timeout: options.timeoutMs,
     uid: options.uid,

@@ -5,6 +5,14 @@ import { TEMP_PREFIX, writeFileAtomic } from "./atomic-file.js";
 // The wal-push spool (docs/repository-format.md, "Spools"): one JSON record per WAL file that a
 // push-ahead already archived, and the cached result of the cluster-identity check.
 
+/** The identity of a WAL file on disk when it was read for pushing: device, inode, size and mtime (ns), as decimal strings. */
+export interface FileIdentity {
+  readonly dev: string;
+  readonly ino: string;
+  readonly size: string;
+  readonly mtimeNs: string;
+}
+
 /** A push-ahead record: `<spool>/push/<NAME>`. */
 export interface PushRecord {
   readonly name: string;
@@ -13,6 +21,8 @@ export interface PushRecord {
   /** Storage location it was stored in; a record for another repository is ignored. */
   readonly location: string;
   readonly pushedAt: string;
+  /** The file as it was before it was read; the record serves only that same file. */
+  readonly file: FileIdentity;
 }
 
 /** `<spool>/identity.json`: the repository accepted this cluster at `checkedAt`. */
@@ -28,6 +38,29 @@ const TEMP_TTL_MS = 3600_000;
 
 const pushDir = (spool: string) => join(spool, "push");
 
+/** Default spool location for a data directory. */
+export const defaultSpoolDir = (dataDir: string): string => join(dataDir, "pg_wal", "zops-spool");
+
+// The identity of the file at `path` now; undefined when it cannot be stat'ed.
+export const fileIdentity = async (path: string): Promise<FileIdentity | undefined> => {
+  const info = await stat(path, { bigint: true }).catch(() => undefined);
+  return info?.isFile() ? { dev: String(info.dev), ino: String(info.ino), size: String(info.size), mtimeNs: String(info.mtimeNs) } : undefined;
+};
+
+const sameFile = (a: FileIdentity | undefined, b: FileIdentity | undefined): boolean =>
+  a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
+
+// The fast path of wal-push: a push-ahead record for `name`, for this repository, made from this very file (same
+// device, inode, size and mtime: PostgreSQL never rewrites a WAL file between .ready and archiving, and any write
+// changes mtime). Consumes the record and returns the file's SHA-256; returns undefined (dropping a record that does
+// not match) otherwise.
+export const takeSpooledRecord = async (spool: string, path: string, name: string, location: string): Promise<string | undefined> => {
+  const record = await readPushRecord(spool, name);
+  if (!record) return undefined;
+  const current = await fileIdentity(path);
+  await removePushRecord(spool, name);
+  return record.location === location && record.name === name && sameFile(record.file, current) ? record.sha256 : undefined;
+};
 // Creates the spool directories (mode 0700, idempotent).
 export const prepareSpool = async (spool: string): Promise<void> => {
   await mkdir(pushDir(spool), { recursive: true, mode: 0o700 });

@@ -1,5 +1,5 @@
 import { execa, type Result } from "execa";
-import { writeFile } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { parseConfig, type ZopsConfig } from "../../src/config/index.js";
@@ -47,6 +47,17 @@ export const restoreCommand = (config: WalTestConfig): string => `'${shellQuote(
 export const runZops = (args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Result<{ reject: false }>> => {
   const [file, ...prefix] = zopsCommand();
   return execa(file ?? "zops", [...prefix, ...args], { reject: false, cwd: options.cwd, env: options.env }) as Promise<Result<{ reject: false }>>;
+};
+
+// Waits until the background pusher that a wal-push started under `spool` has finished (its report written, its lock gone).
+export const waitForPusher = async (spool: string, timeoutMs = 60_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const names = await readdir(spool).catch(() => [] as string[]);
+    if (names.includes("pusher.json") && !names.includes("pusher.lock")) return;
+    if (Date.now() > deadline) throw new Error(`the background pusher under ${spool} did not finish within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 };
 
 // Writes a little and switches WAL `count` times; returns the names of the segments completed, in order.

@@ -1,15 +1,19 @@
 import { randomBytes } from "node:crypto";
+import { execa } from "execa";
 import { cp, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compressBuffer } from "../../src/compress/zstd.js";
 import { sha256Of } from "../../src/crypto/hash.js";
 import { walKey } from "../../src/repo/layout.js";
 import { findWalObject, listWal } from "../../src/wal/catalog.js";
 import { compareWalNames, nextSegment, parseLsn, segmentForLsn, segmentRange, segmentStartLsn } from "../../src/wal/segment-name.js";
+import { zopsCommand } from "../../src/exec/self-command.js";
 import { makeTempDir } from "../support/temp.js";
-import { makeFileRepository, runZops, storageOf, writeTestConfig, type WalTestConfig } from "./support.js";
+import { makeFileRepository, runZops, storageOf, waitForPusher, writeTestConfig, type WalTestConfig } from "./support.js";
 
+const LOAD_HOOK = fileURLToPath(new URL("../storage/fixtures/record-chunks.mjs", import.meta.url));
 const SEG = (n: number) => `00000001000000000000${n.toString(16).toUpperCase().padStart(4, "0")}`;
 
 describe("WAL segment names", () => {
@@ -62,33 +66,100 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
     import("node:fs/promises").then(({ unlink }) => unlink(join(dataDir, "pg_wal", "archive_status", `${name}.ready`))),
   );
 
-  it("pushes ahead, then serves PostgreSQL's later calls from the spool; records are checksum-verified", async () => {
+  it("pushes ahead in a background process, then serves PostgreSQL's later calls from the spool; a record serves only the same file", async () => {
+    const spool = join(dataDir, "pg_wal", "zops-spool");
     const first = await push(SEG(1));
     expect(first.exitCode, first.stderr).toBe(0);
-    const result = JSON.parse(first.stdout) as { status: string; pushedAhead: { name: string }[]; identityCached: boolean };
-    expect(result.status).toBe("stored");
-    expect(result.identityCached).toBe(false);
-    expect(result.pushedAhead.map((item) => item.name)).toEqual([SEG(2), SEG(3), SEG(4)]);
+    const result = JSON.parse(first.stdout) as { status: string; pusher: string; identityCached: boolean };
+    expect(result).toMatchObject({ status: "stored", pusher: "started", identityCached: false });
+    await waitForPusher(spool);
     await done(SEG(1));
-    expect((await readdir(join(dataDir, "pg_wal", "zops-spool", "push"))).sort()).toEqual([SEG(2), SEG(3), SEG(4)]);
+    // Rounds of wal.pushAhead (3) until nothing is left; SEG(1), stored by PostgreSQL's own call, is not pushed again.
+    expect((await readdir(join(spool, "push"))).sort()).toEqual([2, 3, 4, 5, 6].map(SEG));
+    const report = JSON.parse(await readFile(join(spool, "pusher.json"), "utf8")) as { pushed: { name: string; status: string }[]; failures: unknown[] };
+    expect(report.pushed.map((item) => `${item.name}:${item.status}`).sort()).toEqual([2, 3, 4, 5, 6].map((n) => `${SEG(n)}:stored`));
+    expect(report.failures).toEqual([]);
 
     const second = JSON.parse((await push(SEG(2))).stdout) as { status: string };
     expect(second.status).toBe("spooled");
     await done(SEG(2));
-
-    // A record whose checksum does not match the file is not trusted: the file is really pushed (here: found identical).
-    const record = JSON.parse(await readFile(join(dataDir, "pg_wal", "zops-spool", "push", SEG(3)), "utf8")) as Record<string, string>;
-    await writeFile(join(dataDir, "pg_wal", "zops-spool", "push", SEG(3)), JSON.stringify({ ...record, sha256: "0".repeat(64) }));
-    const third = JSON.parse((await push(SEG(3))).stdout) as { status: string; identityCached: boolean };
-    expect(third.status).toBe("exists");
-    expect(third.identityCached).toBe(true);
+    // The start-up fast path (plain `--config F wal-push P`) consumes the record too, loading no module but the entry file.
+    const log = join(await makeTempDir("loaded"), "modules.txt");
+    await writeFile(log, "");
+    const [node, ...script] = zopsCommand();
+    const fast = await execa(node ?? "node", ["--import", pathToFileURL(LOAD_HOOK).href, ...script, "--config", config.path, "wal-push", join("pg_wal", SEG(3))], {
+      cwd: dataDir,
+      reject: false,
+      env: { ZOPS_TEST_LOAD_LOG: log },
+    });
+    expect(fast.exitCode, fast.stderr).toBe(0);
+    expect(fast.stdout + fast.stderr).toBe("");
+    expect(await readdir(join(spool, "push"))).not.toContain(SEG(3));
+    const zopsModules = (await readFile(log, "utf8")).split("\n").filter((url) => url.startsWith("file:") && !url.includes("record-chunks"));
+    expect(zopsModules.map((url) => url.split("/").pop())).toEqual(["zops.js"]);
     await done(SEG(3));
+
+    // A record made from another file (here: the file was rewritten since) is not trusted, on the fast path either:
+    // the file is really pushed, which finds different content stored and refuses.
+    const original = files.get(SEG(4)) ?? Buffer.alloc(0);
+    await writeFile(join(dataDir, "pg_wal", SEG(4)), randomBytes(original.length));
+    const rewritten = await runZops(["--config", config.path, "wal-push", join("pg_wal", SEG(4))], { cwd: dataDir });
+    expect(rewritten.exitCode).toBe(6);
+    expect(rewritten.stderr).toMatch(/STORAGE_CONFLICT\]: WAL file 000000010000000000000004 is already archived .* with different content/);
+    await writeFile(join(dataDir, "pg_wal", SEG(4)), original);
+    const again = JSON.parse((await push(SEG(4))).stdout) as { status: string; identityCached: boolean };
+    expect(again).toMatchObject({ status: "exists", identityCached: true });
+    await done(SEG(4));
 
     const stored = await listWal(await storageOf(config));
     for (let n = 1; n <= 6; n += 1) {
       const object = stored.find((item) => item.name === SEG(n));
       expect(object?.key, SEG(n)).toBe(walKey(SEG(n), sha256Of(files.get(SEG(n)) ?? "")));
     }
+  });
+
+  it("waits for a live process that is pushing the same file, and takes over the claim of a dead one", async () => {
+    const fresh = await makeTempDir("data-claim");
+    await cp(dataDir, fresh, { recursive: true, filter: (source) => !source.includes("zops-spool") });
+    const noAhead = await writeTestConfig({ url: config.config.repository.url }, { wal: { pushAhead: 0 } });
+    const spool = join(fresh, "pg_wal", "zops-spool");
+    await mkdir(join(spool, "claim"), { recursive: true });
+    await mkdir(join(spool, "push"), { recursive: true });
+    const holder = execa("sleep", ["30"]);
+    try {
+      await writeFile(join(spool, "claim", SEG(5)), String(holder.pid));
+      const call = runZops(["--config", noAhead.path, "--json", "wal-push", join("pg_wal", SEG(5))], { cwd: fresh });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await Promise.race([call.then(() => "finished"), Promise.resolve("waiting")])).toBe("waiting");
+      // The holder finishes: its record appears, its claim says stored.
+      const stat = await import("node:fs/promises").then(({ stat }) => stat(join(fresh, "pg_wal", SEG(5)), { bigint: true }));
+      const file = { dev: String(stat.dev), ino: String(stat.ino), size: String(stat.size), mtimeNs: String(stat.mtimeNs) };
+      const sha256 = sha256Of(files.get(SEG(5)) ?? "");
+      await writeFile(join(spool, "push", SEG(5)), JSON.stringify({ name: SEG(5), sha256, key: walKey(SEG(5), sha256), location: config.config.repository.url, pushedAt: new Date().toISOString(), file }));
+      await writeFile(join(spool, "claim", SEG(5)), "stored");
+      const finished = await call;
+      expect(finished.exitCode, finished.stderr).toBe(0);
+      expect(JSON.parse(finished.stdout)).toMatchObject({ status: "spooled" });
+    } finally {
+      holder.kill();
+    }
+    await holder.catch(() => undefined);
+    // A claim whose process is gone is stale: the call pushes at once.
+    await writeFile(join(spool, "claim", SEG(6)), String(holder.pid));
+    const started = performance.now();
+    const taken = await runZops(["--config", noAhead.path, "--json", "wal-push", join("pg_wal", SEG(6))], { cwd: fresh });
+    expect(taken.exitCode, taken.stderr).toBe(0);
+    expect(JSON.parse(taken.stdout)).toMatchObject({ status: "exists", pusher: "off" });
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(await readFile(join(spool, "claim", SEG(6)), "utf8")).toBe("stored");
+
+    // What a background pusher failed at is reported once, as a WARNING line, by the next call that pushes.
+    await writeFile(join(spool, "pusher.json"), JSON.stringify({ pushed: [], failures: [{ name: SEG(4), error: "storage timed out" }], finishedAt: new Date().toISOString() }));
+    const warned = await runZops(["--config", noAhead.path, "wal-push", join("pg_wal", SEG(4))], { cwd: fresh });
+    expect(warned.exitCode, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(/^zops wal-push: WARNING: the background push-ahead of 1 file\(s\) failed \(first: 000000010000000000000004: storage timed out\)/);
+    const quiet = await runZops(["--config", noAhead.path, "wal-push", join("pg_wal", SEG(3))], { cwd: fresh });
+    expect(quiet.stderr).toBe("");
   });
 
   it("wal-fetch: exit 1 for a segment beyond the end of the archive, 0 with the bytes otherwise, from the prefetch spool next", async () => {
@@ -176,6 +247,7 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
     for (let n = 1; n <= 6; n += 1) await writeFile(join(status, `${SEG(n)}.ready`), "");
     const result = await runZops(["--config", marking.path, "--json", "wal-push", join("pg_wal", SEG(1))], { cwd: fresh });
     expect(result.exitCode, result.stderr).toBe(0);
+    await waitForPusher(join(fresh, "pg_wal", "zops-spool"));
     expect((await readdir(status)).sort()).toEqual([`${SEG(1)}.ready`, ...[2, 3, 4, 5, 6].map((n) => `${SEG(n)}.done`)]);
     expect(await readdir(join(fresh, "pg_wal", "zops-spool", "push"))).toEqual([]);
   });

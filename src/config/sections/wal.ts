@@ -3,7 +3,7 @@ import { z } from "zod";
 /** `wal:` — WAL archiving (wal-push) and fetching (wal-fetch). */
 export const walSchema = z
   .strictObject({
-    /** Other `.ready` WAL files one wal-push call also archives (0 disables push-ahead). */
+    /** Push-ahead: the background pusher a wal-push starts archives the other `.ready` files in rounds of this many (0 disables). */
     pushAhead: z.int().min(0).max(64).prefault(8),
     /**
      * After pushing a file ahead, rename its `.ready` to `.done` (what WAL-E always did and WAL-G's
@@ -11,7 +11,7 @@ export const walSchema = z
      * only the files PostgreSQL handed over itself. Off: PostgreSQL's own calls return from the spool.
      */
     markDone: z.boolean().prefault(false),
-    /** Uploads one wal-push call runs at the same time (the asked-for file plus push-ahead). */
+    /** Files the background pusher compresses and uploads at the same time. */
     pushConcurrency: z.int().min(1).max(32).prefault(4),
     /** Segments wal-fetch downloads ahead of the one asked for (0 disables prefetch). */
     prefetch: z.int().min(0).max(64).prefault(8),

@@ -1,0 +1,15 @@
+import { join } from "node:path";
+import { loadWalConfig } from "../wal/config-cache.js";
+import { dataDirOfWalPath } from "../wal/data-dir.js";
+import { runPusher } from "../wal/pusher.js";
+import type { CommandResult, GlobalOptions } from "../ui/output.js";
+
+// `zops wal-push-ahead <pg_wal>` (hidden): the background pusher that `wal-push` starts detached. Pushes the other
+// `.ready` files and records them in the spool; never fails PostgreSQL's archiving (failures are left for the next
+// wal-push to report).
+export const runWalPushAhead = async (globals: GlobalOptions, walDir: string): Promise<CommandResult> => {
+  const config = await loadWalConfig(globals, dataDirOfWalPath(join(walDir, "pusher")));
+  const result = await runPusher(config, walDir);
+  const text = globals.verbose ? `pushed ahead ${result.pushed.length}, failed ${result.failures.length}` : undefined;
+  return { text, json: result };
+};
