@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { closeSync, fchmodSync, fchownSync, futimesSync, openSync, readSync, writeSync } from "node:fs";
-import { compressFrame, decompressFrame } from "./frame-codec.js";
+import { closeSync, fchmodSync, fchownSync, fdatasyncSync, fstatSync, fsyncSync, futimesSync, openSync, readSync, writeSync } from "node:fs";
+import { compressFrame, decompressFrameChunks } from "./frame-codec.js";
 
 // The byte work of backups and restores, run inside worker threads (src/backup/worker.ts) so that
 // zstd and SHA-256 use every core. A data object is a concatenation of zstd frames, one per piece.
@@ -52,6 +52,25 @@ export const packPieces = async (pieces: readonly PackPiece[], level: number): P
 };
 
 let readBuffer = Buffer.alloc(0);
+let objectBuffer = Buffer.alloc(0);
+
+// Reads a whole repository object from its local file into a per-thread buffer (valid until the next call); throws the fs error. Synchronous (worker threads only, see readRange).
+export const readObjectFile = (path: string): Buffer => {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (objectBuffer.length < size) objectBuffer = Buffer.allocUnsafe(Math.max(size, objectBuffer.length * 2, 1024 * 1024));
+    let filled = 0;
+    while (filled < size) {
+      const bytesRead = readSync(fd, objectBuffer, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return objectBuffer.subarray(0, filled);
+  } finally {
+    closeSync(fd);
+  }
+};
 
 // Reads `length` bytes at `offset` (fewer at end of file) into a per-thread buffer (valid until the next call); undefined when the file does not exist. Synchronous on purpose: it runs on a worker thread, where blocking is free and libuv's small shared thread pool (also serving the main thread) would only add hops and contention.
 const readRange = async (path: string, offset: number, length: number): Promise<Buffer | undefined> => {
@@ -107,19 +126,29 @@ export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: 
   }
   const problems: UnpackProblem[] = [];
   for (const piece of pieces) {
-    let content: Buffer;
+    const hash = createHash("sha256");
+    const fd = piece.absolute ? openSync(piece.absolute, piece.whole ? "w" : "r+", piece.whole?.mode) : undefined;
+    let size: number;
     try {
-      content = decompressFrame(data.subarray(piece.frameOffset, piece.frameOffset + piece.frameLength), piece.size);
+      let offset = piece.fileOffset;
+      size = decompressFrameChunks(data.subarray(piece.frameOffset, piece.frameOffset + piece.frameLength), piece.size, (chunk) => {
+        hash.update(chunk);
+        if (fd !== undefined) offset += writeFully(fd, chunk, offset);
+      });
+      if (fd !== undefined && piece.whole) finishFile(fd, piece.whole);
+      // A piece of a multi-piece file: flushed now, on this thread, so the file's final fsync (on the main thread,
+      // after its last piece) does not have to write a whole 1 GiB segment while the pool threads sit idle.
+      else if (fd !== undefined) fdatasyncSync(fd);
     } catch (error) {
       problems.push({ path: piece.path, message: `file '${piece.path}' in object '${key}' is corrupt: ${(error as Error).message}` });
       continue;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
-    const sha256 = createHash("sha256").update(content).digest("hex");
-    if (content.length !== piece.size || sha256 !== piece.sha256) {
+    // Written before it is checked (streamed, as pgBackRest does): a mismatch fails the whole restore, which never hands over the directory.
+    if (size !== piece.size || hash.digest("hex") !== piece.sha256) {
       problems.push({ path: piece.path, message: `file '${piece.path}' (offset ${piece.fileOffset}) in object '${key}' checksum mismatch` });
-      continue;
     }
-    if (piece.absolute) await writeAt(piece.absolute, piece.fileOffset, content, piece.whole);
   }
   return problems;
 };
@@ -127,20 +156,19 @@ export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: 
 const describeFiles = (files: readonly string[]): string =>
   files.length <= 3 ? files.map((file) => `'${file}'`).join(", ") : `'${files[0]}', '${files[1]}' and ${files.length - 2} more files`;
 
-// Writes a piece at its offset (synchronously: worker threads only, see readRange); with `whole`, creates/truncates the file and sets mode, owner and mtime.
-const writeAt = async (path: string, offset: number, content: Buffer, whole: UnpackPiece["whole"]): Promise<void> => {
-  const fd = openSync(path, whole ? "w" : "r+", whole?.mode);
-  try {
-    let written = 0;
-    while (written < content.length) written += writeSync(fd, content, written, content.length - written, offset + written);
-    if (whole) {
-      fchmodSync(fd, whole.mode);
-      if (whole.uid !== undefined && whole.gid !== undefined) fchownSync(fd, whole.uid, whole.gid);
-      futimesSync(fd, new Date(whole.mtimeMs), new Date(whole.mtimeMs));
-    }
-  } finally {
-    closeSync(fd);
-  }
+// Writes all of `content` at `offset` (synchronously: worker threads only, see readRange); returns its length.
+const writeFully = (fd: number, content: Buffer, offset: number): number => {
+  let written = 0;
+  while (written < content.length) written += writeSync(fd, content, written, content.length - written, offset + written);
+  return written;
+};
+
+// Gives a whole (one-piece) file its mode, owner and mtime, and fsyncs it (as pgBackRest does: a restore is durable when it says so).
+const finishFile = (fd: number, whole: NonNullable<UnpackPiece["whole"]>): void => {
+  fchmodSync(fd, whole.mode);
+  if (whole.uid !== undefined && whole.gid !== undefined) fchownSync(fd, whole.uid, whole.gid);
+  futimesSync(fd, new Date(whole.mtimeMs), new Date(whole.mtimeMs));
+  fsyncSync(fd);
 };
 
 /** A local file range to compare with the manifest (delta restore). */

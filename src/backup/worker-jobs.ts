@@ -5,7 +5,8 @@ import type { HashPiece, PackPiece, PackResult, UnpackPiece, UnpackProblem } fro
 
 export type WorkerJob =
   | { readonly kind: "pack"; readonly pieces: readonly PackPiece[]; readonly level: number }
-  | { readonly kind: "unpack"; readonly data: Uint8Array; readonly key: string; readonly objectSha256?: string; readonly pieces: readonly UnpackPiece[] }
+  /** `data`: the object's bytes, or `path`: the local file holding them (file repositories: read on the thread). */
+  | { readonly kind: "unpack"; readonly data?: Uint8Array; readonly path?: string; readonly key: string; readonly objectSha256?: string; readonly pieces: readonly UnpackPiece[] }
   | { readonly kind: "match"; readonly pieces: readonly HashPiece[] }
   | { readonly kind: "wal"; readonly path: string; readonly level: number };
 

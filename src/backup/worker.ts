@@ -1,6 +1,6 @@
 import { parentPort } from "node:worker_threads";
 import { prepareWal } from "../wal/prepare.js";
-import { packPieces, piecesMatch, unpackPieces } from "./pieces.js";
+import { packPieces, piecesMatch, readObjectFile, unpackPieces } from "./pieces.js";
 import type { WorkerReply, WorkerRequest } from "./worker-jobs.js";
 
 // Entry point of a pool thread (backup/restore jobs, and the WAL background pusher's "wal" job): bundled as dist/bin/zops-worker.js, run from source under tsx in
@@ -19,7 +19,10 @@ const handle = async ({ id, job }: WorkerRequest): Promise<{ reply: WorkerReply;
       const exact = prepared.compressed;
       return { reply: { id, ok: true, result: prepared }, transfer: exact.byteOffset === 0 && exact.byteLength === exact.buffer.byteLength ? [exact.buffer as ArrayBuffer] : [] };
     }
-    if (job.kind === "unpack") return { reply: { id, ok: true, result: await unpackPieces(job.data, job.key, job.objectSha256, job.pieces) }, transfer: [] };
+    if (job.kind === "unpack") {
+      const data = job.data ?? readObjectFile(job.path ?? "");
+      return { reply: { id, ok: true, result: await unpackPieces(data, job.key, job.objectSha256, job.pieces) }, transfer: [] };
+    }
     return { reply: { id, ok: true, result: await piecesMatch(job.pieces) }, transfer: [] };
   } catch (error) {
     return { reply: { id, ok: false, message: (error as Error).message, code: (error as NodeJS.ErrnoException).code }, transfer: [] };

@@ -8,14 +8,15 @@ export interface OsUser {
   readonly gid: number;
 }
 
-// Looks up an OS user's uid and gid (via `id`); throws PRECONDITION when the user does not exist.
+// Looks up an OS user's uid and gid with one `id NAME` (through NSS, so LDAP/SSSD users work too); throws PRECONDITION when the user does not exist.
 export const lookupOsUser = async (name: string): Promise<OsUser> => {
-  const uid = await run("id", ["-u", name], { reject: false });
-  const gid = await run("id", ["-g", name], { reject: false });
-  if (uid.failed || gid.failed) {
+  const result = await run("id", [name], { reject: false, env: { LC_ALL: "C" } });
+  const uid = /\buid=(\d+)/.exec(result.stdout)?.[1];
+  const gid = /\bgid=(\d+)/.exec(result.stdout)?.[1];
+  if (result.failed || uid === undefined || gid === undefined) {
     throw new ZopsError("PRECONDITION", `OS user '${name}' does not exist`, { hint: `create it (adduser --system ${name}) or run as that user` });
   }
-  return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  return { name, uid: Number(uid), gid: Number(gid) };
 };
 
 // The identity PostgreSQL tools must run as: `postgres` when we are root (PostgreSQL refuses root), else ourselves.

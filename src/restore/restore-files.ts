@@ -74,21 +74,32 @@ export const restoreFiles = async (
     }
   }
   const objectSha = new Map(manifest.objects.map((object) => [object.key, object.sha256]));
+  const objectSize = new Map(manifest.objects.map((object) => [object.key, object.size]));
   const total = todo.reduce((sum, file) => sum + file.size, 0);
   const problems: UnpackProblem[] = [];
   const progress = { bytes: 0, total, objects: 0, downloaded: 0 };
+  const unreadable = (key: string, pieces: readonly UnpackPiece[], error: unknown): UnpackProblem => ({
+    path: pieces[0]?.path,
+    message: `object '${key}' (holding '${pieces[0]?.path}') could not be read: ${(error as Error).message}`,
+  });
   await forEachLimited([...byObject.entries()], Math.max(2, pool.size * 2), async ([key, pieces]) => {
-    let data: Buffer;
+    const objectSha256 = objectSha.get(key);
+    // A file repository's objects are read by the pool thread itself: no copy through this thread.
+    const local = storage.capabilities.localPath ? storage.pathOf?.(key) : undefined;
     try {
-      data = await getBuffer(storage, key, { signal: options.signal });
+      if (local) {
+        problems.push(...(await pool.run({ kind: "unpack", path: local, key, objectSha256, pieces })));
+        progress.downloaded += objectSize.get(key) ?? 0;
+      } else {
+        const data = await getBuffer(storage, key, { signal: options.signal });
+        progress.downloaded += data.length;
+        const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : Buffer.from(data);
+        problems.push(...(await pool.run({ kind: "unpack", data: owned, key, objectSha256, pieces }, [owned.buffer as ArrayBuffer])));
+      }
     } catch (error) {
-      problems.push({ path: pieces[0]?.path, message: `object '${key}' (holding '${pieces[0]?.path}') could not be read: ${(error as Error).message}` });
+      problems.push(unreadable(key, pieces, error));
       return;
     }
-    progress.downloaded += data.length;
-    const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : Buffer.from(data);
-    const found = await pool.run({ kind: "unpack", data: owned, key, objectSha256: objectSha.get(key), pieces }, [owned.buffer as ArrayBuffer]);
-    problems.push(...found);
     progress.bytes += pieces.reduce((sum, piece) => sum + piece.size, 0);
     progress.objects += 1;
     options.onProgress?.({ bytes: progress.bytes, total, objects: progress.objects });
@@ -105,8 +116,21 @@ export const restoreFiles = async (
     await chmod(absolute, file.mode);
     await utimes(absolute, new Date(file.mtimeMs), new Date(file.mtimeMs));
     if (options.owner) await chown(absolute, options.owner.uid, options.owner.gid);
+    await fsyncPath(absolute);
   }
+  // Files are synced as they are finished (one-piece files on the pool threads); their directory entries last.
+  await forEachLimited(["", ...manifest.directories.map((entry) => entry.path)], 8, (path) => fsyncPath(path === "" ? dir : join(dir, ...path.split("/"))));
   return { written: todo.length, unchanged, removed, bytes: total, downloaded: progress.downloaded };
+};
+
+// fsyncs a file or directory (opened read-only, which Linux allows for both).
+const fsyncPath = async (path: string): Promise<void> => {
+  const handle = await open(path, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 };
 
 // Runs `fn` over items with at most `limit` at once; waits for all.

@@ -10,10 +10,13 @@ import type { Readable } from "node:stream";
 export class DryRunStorage implements Storage {
   readonly location: string;
   readonly capabilities: StorageCapabilities;
+  /** The inner driver's local file for a key, when it has one. */
+  readonly pathOf?: (key: string) => string;
 
   constructor(readonly inner: Storage) {
     this.location = inner.location;
     this.capabilities = inner.capabilities;
+    if (inner.pathOf) this.pathOf = (key: string) => (inner.pathOf as (key: string) => string)(key);
   }
 
   // Always throws INTERNAL: dry runs must not write.

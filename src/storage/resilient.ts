@@ -29,6 +29,8 @@ const DELETE_CHUNK = 1000;
 export class ResilientStorage implements Storage {
   readonly location: string;
   readonly capabilities: StorageCapabilities;
+  /** The inner driver's local file for a key, when it has one. */
+  readonly pathOf?: (key: string) => string;
   private readonly timeoutMs: number;
 
   constructor(
@@ -37,6 +39,7 @@ export class ResilientStorage implements Storage {
   ) {
     this.location = inner.location;
     this.capabilities = inner.capabilities;
+    if (inner.pathOf) this.pathOf = (key: string) => (inner.pathOf as (key: string) => string)(key);
     this.timeoutMs = Math.round(settings.timeoutSeconds * 1000);
   }
 

@@ -67,4 +67,6 @@ export interface Storage {
   delete(keys: readonly string[], options?: { signal?: AbortSignal }): Promise<void>;
   /** Releases connections and handles. */
   close?(): Promise<void>;
+  /** The local file holding `key`, for drivers with `capabilities.localPath` (and wrappers around them). */
+  pathOf?(key: string): string;
 }

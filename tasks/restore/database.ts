@@ -38,6 +38,16 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
   let owner: ReturnType<typeof postgresRunAs> | undefined;
   const runAs = () => (owner ??= postgresRunAs());
   let targetState: "absent" | "empty" | "existing" | undefined;
+  let pool: WorkerPool | undefined;
+  const closePool = async () => {
+    await pool?.close();
+    pool = undefined;
+  };
+  // For a step that fails before the pool's step runs: closes the pool, then rethrows.
+  const closingPool = async (error: unknown): Promise<never> => {
+    await closePool();
+    throw error;
+  };
   return {
   title: `Restore database into ${request.to}`,
   task: (ctx, task) =>
@@ -46,8 +56,11 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
         {
           title: "Find the backup",
           task: async (_ctx, sub) => {
-            await openRepository(request.storage);
-            ctx.database.manifest = await resolveBackup(request.storage, request.backup);
+            // Started now, awaited later: the OS user lookup (a child process) and the pool threads' start-up overlap the manifest read.
+            void runAs().catch(() => undefined);
+            pool ??= new WorkerPool(request.config.backup.processes);
+            await openRepository(request.storage).catch(closingPool);
+            ctx.database.manifest = await resolveBackup(request.storage, request.backup).catch(closingPool);
             const manifest = ctx.database.manifest;
             sub.title = `Backup ${manifest.id} (${manifest.type}, ${formatBytes(manifest.sizes.database)}, ${manifest.files.length} files, LSN ${manifest.startLsn} - ${manifest.stopLsn})`;
           },
@@ -55,7 +68,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
         {
           title: "Check the target directory",
           task: async (_ctx, sub) => {
-            const state = await checkTargets(request.to, ctx.database.manifest as BackupManifest, request.tablespaceMap, request.delta);
+            const state = await checkTargets(request.to, ctx.database.manifest as BackupManifest, request.tablespaceMap, request.delta).catch(closingPool);
             targetState = state;
             sub.title = state === "existing" ? `Delta restore into existing ${request.to}` : `Target ${request.to} is ${state}`;
           },
@@ -67,10 +80,10 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
             const owner = await runAs();
             await createDirectories(request.to, manifest, request.tablespaceMap, owner);
             const started = performance.now();
-            const pool = new WorkerPool(request.config.backup.processes);
+            const threads = (pool ??= new WorkerPool(request.config.backup.processes));
             let last = 0;
             try {
-              ctx.database.files = await restoreFiles(request.storage, pool, manifest, request.to, {
+              ctx.database.files = await restoreFiles(request.storage, threads, manifest, request.to, {
                 delta: request.delta,
                 owner,
                 onProgress: (progress) => {
@@ -81,7 +94,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
                 },
               });
             } finally {
-              await pool.close();
+              await closePool();
             }
             ctx.database.restoreMs = performance.now() - started;
             const files = ctx.database.files;
