@@ -7,6 +7,7 @@ import { ZopsError } from "../errors/index.js";
 import type { OsUser } from "../pg/os-user.js";
 import { getBuffer } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
+import { planLanes } from "./lanes.js";
 
 export interface RestoreProgress {
   readonly bytes: number;
@@ -82,18 +83,17 @@ export const restoreFiles = async (
     path: pieces[0]?.path,
     message: `object '${key}' (holding '${pieces[0]?.path}') could not be read: ${(error as Error).message}`,
   });
-  await forEachLimited([...byObject.entries()], Math.max(2, pool.size * 2), async ([key, pieces]) => {
+  const unpack = async (key: string, pieces: UnpackPiece[], data: Promise<Buffer> | undefined): Promise<void> => {
     const objectSha256 = objectSha.get(key);
-    // A file repository's objects are read by the pool thread itself: no copy through this thread.
-    const local = storage.capabilities.localPath ? storage.pathOf?.(key) : undefined;
     try {
-      if (local) {
-        problems.push(...(await pool.run({ kind: "unpack", path: local, key, objectSha256, pieces })));
+      if (!data) {
+        // A file repository's objects are read by the pool thread itself: no copy through this thread.
+        problems.push(...(await pool.run({ kind: "unpack", path: storage.pathOf?.(key), key, objectSha256, pieces })));
         progress.downloaded += objectSize.get(key) ?? 0;
       } else {
-        const data = await getBuffer(storage, key, { signal: options.signal });
-        progress.downloaded += data.length;
-        const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : Buffer.from(data);
+        const bytes = await data;
+        progress.downloaded += bytes.length;
+        const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
         problems.push(...(await pool.run({ kind: "unpack", data: owned, key, objectSha256, pieces }, [owned.buffer as ArrayBuffer])));
       }
     } catch (error) {
@@ -103,7 +103,33 @@ export const restoreFiles = async (
     progress.bytes += pieces.reduce((sum, piece) => sum + piece.size, 0);
     progress.objects += 1;
     options.onProgress?.({ bytes: progress.bytes, total, objects: progress.objects });
-  });
+  };
+  const local = storage.capabilities.localPath && storage.pathOf !== undefined;
+  const download = (key: string): Promise<Buffer> | undefined => {
+    if (local) return undefined;
+    const data = getBuffer(storage, key, { signal: options.signal });
+    data.catch(() => undefined); // awaited (and reported) by unpack
+    return data;
+  };
+  // One object in flight per lane (two threads never write the same file at once, see lanes.ts); a remote
+  // object is downloaded while the lane's previous one is unpacked.
+  const lanes = planLanes(
+    [...byObject.entries()].map(([key, pieces]) => ({ group: pieces[0]?.path ?? key, bytes: pieces.reduce((sum, piece) => sum + piece.size, 0), value: { key, pieces } })),
+    pool.size,
+  );
+  await Promise.all(
+    Array.from({ length: pool.size }, async (_, lane) => {
+      let current = lanes.take(lane);
+      let data = current && download(current.key);
+      while (current) {
+        const next = lanes.take(lane);
+        const nextData = next && download(next.key);
+        await unpack(current.key, current.pieces, data);
+        current = next;
+        data = nextData;
+      }
+    }),
+  );
   if (problems.length > 0) {
     const files = [...new Set(problems.map((problem) => problem.path).filter((path): path is string => path !== undefined))];
     throw new ZopsError("VERIFY_FAILED", `restore of backup ${manifest.id} failed: ${problems[0]?.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`, {
