@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, fchmodSync, fchownSync, fdatasyncSync, fstatSync, fsyncSync, futimesSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, futimesSync, openSync, readSync, writeSync } from "node:fs";
 import { compressFrame, decompressFrameChunks } from "./frame-codec.js";
 
 // The byte work of backups and restores, run inside worker threads (src/backup/worker.ts) so that
@@ -136,9 +136,6 @@ export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: 
         if (fd !== undefined) offset += writeFully(fd, chunk, offset);
       });
       if (fd !== undefined && piece.whole) finishFile(fd, piece.whole);
-      // A piece of a multi-piece file: flushed now, on this thread, so the file's final fsync (on the main thread,
-      // after its last piece) does not have to write a whole 1 GiB segment while the pool threads sit idle.
-      else if (fd !== undefined) fdatasyncSync(fd);
     } catch (error) {
       problems.push({ path: piece.path, message: `file '${piece.path}' in object '${key}' is corrupt: ${(error as Error).message}` });
       continue;

@@ -2,7 +2,6 @@ import { access, readdir } from "node:fs/promises";
 import { constants } from "node:fs";
 import { join } from "node:path";
 import { ZopsError } from "../errors/index.js";
-import { run } from "../exec/run.js";
 
 const isExecutable = (path: string): Promise<boolean> => access(path, constants.X_OK).then(() => true, () => false);
 
@@ -15,6 +14,7 @@ export const findPgBinDir = async (configured?: string): Promise<string> => {
       hint: "set postgres.binDir to the directory holding initdb, pg_ctl and pg_amcheck (e.g. /usr/lib/postgresql/15/bin)",
     });
   }
+  const { run } = await import("../exec/run.js");
   const fromPgConfig = await run("pg_config", ["--bindir"], { reject: false }).catch(() => undefined);
   if (fromPgConfig && !fromPgConfig.failed) {
     const dir = fromPgConfig.stdout.trim();

@@ -1,9 +1,7 @@
 import { access, chown, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import pg from "pg";
 import type { BackupManifest } from "../backup/manifest.js";
 import { ZopsError } from "../errors/index.js";
-import { run } from "../exec/run.js";
 import { isProcessAlive } from "../lock/lock-file.js";
 import type { OsUser } from "../pg/os-user.js";
 import type { Storage } from "../storage/storage.js";
@@ -46,6 +44,7 @@ export const startAndAwaitRecovery = async (
   await writeFile(logFile, "");
   if (options.runAs) await chown(logFile, options.runAs.uid, options.runAs.gid);
   const seconds = Math.max(1, Math.round(options.timeoutMs / 1000));
+  const { run } = await import("../exec/run.js");
   const started = await run(join(options.binDir, "pg_ctl"), ["start", "-D", dir, "-l", logFile, "-w", "-t", String(seconds)], { uid: options.runAs?.uid, gid: options.runAs?.gid, reject: false, timeoutMs: options.timeoutMs + 10_000 });
   const readLog = () => readFile(logFile, "utf8").catch(() => "");
   const deadline = Date.now() + options.timeoutMs;
@@ -102,6 +101,8 @@ const askServer = async (dir: string, user: string): Promise<{ inRecovery: boole
   const lines = (await readFile(join(dir, "postmaster.pid"), "utf8")).split("\n");
   const port = Number(lines[3]);
   const host = lines[4]?.trim() || lines[5]?.trim() || "localhost";
+  // Loaded here: a restore without --start never needs the driver (~180 KB of JS to compile at start-up).
+  const { default: pg } = await import("pg");
   const client = new pg.Client({ host, port, user, database: "postgres", connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
