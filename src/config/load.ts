@@ -5,7 +5,7 @@ import { ZopsError } from "../errors/index.js";
 import { lineOf } from "./locate.js";
 import { configSchema, type ZopsConfig } from "./schema.js";
 
-export const DEFAULT_CONFIG_PATH = "/etc/zops/zops.yml";
+export { DEFAULT_CONFIG_PATH, resolveConfigPath } from "./cache.js";
 
 const HINT = "see templates/zops.yml for every key with its meaning and default";
 
@@ -14,10 +14,6 @@ export interface LoadedConfig {
   readonly path: string;
   readonly config: ZopsConfig;
 }
-
-// Picks the config path: the flag, else $ZOPS_CONFIG, else /etc/zops/zops.yml.
-export const resolveConfigPath = (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string =>
-  flag ?? env.ZOPS_CONFIG ?? DEFAULT_CONFIG_PATH;
 
 // Reads, parses and validates a zops.yml; every error names the file, the key, the line and what was expected.
 export const loadConfig = async (path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> => {

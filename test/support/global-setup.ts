@@ -1,4 +1,7 @@
 import { execa } from "execa";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { installPortableSelf, type PortableSelf } from "../../scripts/lib/portable-self.js";
 
 let installed: PortableSelf | undefined;
@@ -7,10 +10,14 @@ let installed: PortableSelf | undefined;
 // archive_command and restore_command call it as the postgres OS user). When running as root the checkout may
 // sit where that user cannot read (a CI clone under /root), so a portable copy is installed and ZOPS_SELF
 // points there (src/exec/self-command.ts).
+// The commands' validated-config cache (src/config/cache.ts) goes to a directory of this run, not the user's home.
 export default async function setup(): Promise<() => Promise<void>> {
   await execa("node", ["scripts/bundle.mjs"], { stdio: "inherit" });
   if (process.getuid?.() === 0 && !process.env.ZOPS_SELF) installed = await installPortableSelf(process.cwd());
+  const cache = await mkdtemp(join(tmpdir(), "zops-test-cache-"));
+  process.env.XDG_CACHE_HOME = cache;
   return async () => {
     await installed?.remove();
+    await rm(cache, { recursive: true, force: true });
   };
 }
