@@ -127,9 +127,10 @@ export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: 
   const problems: UnpackProblem[] = [];
   for (const piece of pieces) {
     const hash = createHash("sha256");
-    const fd = piece.absolute ? openSync(piece.absolute, piece.whole ? "w" : "r+", piece.whole?.mode) : undefined;
+    let fd: number | undefined;
     let size: number;
     try {
+      if (piece.absolute) fd = openSync(piece.absolute, piece.whole ? "w" : "r+", piece.whole?.mode);
       let offset = piece.fileOffset;
       size = decompressFrameChunks(data.subarray(piece.frameOffset, piece.frameOffset + piece.frameLength), piece.size, (chunk) => {
         hash.update(chunk);
@@ -137,7 +138,10 @@ export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: 
       });
       if (fd !== undefined && piece.whole) finishFile(fd, piece.whole);
     } catch (error) {
-      problems.push({ path: piece.path, message: `file '${piece.path}' in object '${key}' is corrupt: ${(error as Error).message}` });
+      // An errno (ENOSPC, EIO, EACCES...) is this machine's disk, not the backup.
+      const local = typeof (error as NodeJS.ErrnoException).code === "string";
+      const message = local ? `file '${piece.path}' could not be written to ${piece.absolute}: ${(error as Error).message}` : `file '${piece.path}' in object '${key}' is corrupt: ${(error as Error).message}`;
+      problems.push({ path: piece.path, message });
       continue;
     } finally {
       if (fd !== undefined) closeSync(fd);

@@ -40,10 +40,17 @@ const keyOf = async (configFile: string): Promise<string | undefined> => {
   return [path, config.dev, config.ino, config.size, config.mtimeNs, config.ctimeNs, process.env.ZOPS_REPOSITORY_URL ?? "", build].join("|");
 };
 
+// True when `path` belongs to this OS user and nobody else can write it: an entry is trusted like zops.yml itself
+// (it names commands zops runs), so one another user could have planted is ignored.
+const ownedPrivately = async (path: string): Promise<boolean> => {
+  const info = await stat(path).catch(() => undefined);
+  return info !== undefined && info.uid === process.geteuid?.() && (info.mode & 0o022) === 0;
+};
+
 // The cached configuration for `configFile` in `cacheFile` when it is current; undefined otherwise (never throws).
 export const readConfigCache = async (cacheFile: string, configFile: string): Promise<ZopsConfig | undefined> => {
   const key = await keyOf(configFile);
-  if (!key) return undefined;
+  if (!key || !(await ownedPrivately(cacheFile)) || !(await ownedPrivately(dirname(cacheFile)))) return undefined;
   const entry = await readFile(cacheFile, "utf8").then((text) => JSON.parse(text) as CacheEntry, () => undefined);
   return entry?.key === key ? entry.config : undefined;
 };
@@ -53,10 +60,11 @@ export const readConfigCache = async (cacheFile: string, configFile: string): Pr
 export const loadConfigCached = async (configFile: string, cacheFile: string | undefined, afterWrite?: () => Promise<void>): Promise<ZopsConfig> => {
   const cached = cacheFile ? await readConfigCache(cacheFile, configFile) : undefined;
   if (cached) return cached;
+  // The key is taken before the read and checked after it: a file rewritten meanwhile is not cached under its new key.
+  const key = cacheFile ? await keyOf(configFile) : undefined;
   const { loadConfig } = await import("./load.js");
   const { config } = await loadConfig(configFile);
-  const key = cacheFile ? await keyOf(configFile) : undefined;
-  if (cacheFile && key) {
+  if (cacheFile && key && key === (await keyOf(configFile))) {
     await mkdir(dirname(cacheFile), { recursive: true, mode: 0o700 })
       .then(() => writeFileAtomic(cacheFile, JSON.stringify({ key, config } satisfies CacheEntry), { mode: 0o600 }))
       .then(() => afterWrite?.())
@@ -69,7 +77,7 @@ export const loadConfigCached = async (configFile: string, cacheFile: string | u
 // without a home directory or with ZOPS_CONFIG_CACHE=off.
 export const userConfigCacheFile = (configFile: string): string | undefined => {
   if (process.env.ZOPS_CONFIG_CACHE === "off") return undefined;
-  let base = process.env.XDG_CACHE_HOME;
+  let base = process.env.XDG_CACHE_HOME?.startsWith("/") ? process.env.XDG_CACHE_HOME : undefined;
   try {
     base ??= join(homedir(), ".cache");
   } catch {

@@ -102,7 +102,13 @@ export const restoreFiles = async (
     const file = multi.get(path);
     if (!file) return;
     const absolute = join(dir, ...file.path.split("/"));
-    if (left === 0) finishing.push((flushing.get(path) ?? Promise.resolve()).then(() => finishFile(file)));
+    if (left === 0) {
+      // Handled at once: a failure (EIO, ENOSPC...) is a problem of this restore, never an unhandled rejection.
+      const finish = (flushing.get(path) ?? Promise.resolve()).then(() => finishFile(file));
+      finishing.push(finish.catch((error: unknown) => {
+        problems.push({ path: file.path, message: `file '${file.path}' could not be finished in ${dir}: ${(error as Error).message}` });
+      }));
+    }
     else if (!flushing.has(path)) {
       const flush = fsyncPath(absolute, { dataOnly: true }).catch(() => undefined).finally(() => flushing.delete(path));
       flushing.set(path, flush);
@@ -160,7 +166,7 @@ export const restoreFiles = async (
       }
     }),
   );
-  const finishes = await Promise.allSettled(finishing);
+  await Promise.all(finishing);
   if (problems.length > 0) {
     const files = [...new Set(problems.map((problem) => problem.path).filter((path): path is string => path !== undefined))];
     throw new ZopsError("VERIFY_FAILED", `restore of backup ${manifest.id} failed: ${problems[0]?.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`, {
@@ -168,7 +174,6 @@ export const restoreFiles = async (
       details: { files, problems: problems.map((problem) => problem.message) },
     });
   }
-  for (const outcome of finishes) if (outcome.status === "rejected") throw outcome.reason;
   // Empty files (no pieces) are finished here.
   for (const file of finishHere) if (!finished.has(file.path)) await finishFile(file);
   // Files are synced as they are finished (one-piece files on the pool threads); their directory entries last.

@@ -49,29 +49,41 @@ export const walPush = async (config: ZopsConfig, path: string, options: { confi
     ...rest,
     durationMs: performance.now() - started,
   });
-  await prepareSpool(spool);
-  await prepareClaims(spool);
+  // The spool is an optimisation: when it cannot be written (a full or read-only pg_wal, when archiving matters
+  // most), the file is pushed without a claim and without starting a pusher.
+  const usable = await prepareSpool(spool)
+    .then(() => prepareClaims(spool))
+    .then(() => true, () => false);
 
   // Served from the spool, now or after waiting for the process that is pushing this file.
   const deadline = Date.now() + CLAIM_WAIT_MS;
   let claimed = false;
-  for (;;) {
+  while (usable) {
     const spooled = await takeSpooledRecord(spool, path, name, config.repository.url);
     if (spooled) return done("spooled", spooled, { pusher: "none", pusherFailures: [], identityCached: true });
-    claimed = await tryClaim(spool, name);
-    if (claimed || Date.now() > deadline || !(await claimIsLive(spool, name))) break;
-    await sleep(10);
+    if (await claimIsLive(spool, name)) {
+      if (Date.now() > deadline) break;
+      await sleep(20);
+      continue;
+    }
+    claimed = await tryClaim(spool, name).catch(() => false);
+    if (claimed) break;
+    // Not claimable and nobody pushing: another process has just stored it (its record is read here) or the spool is unwritable.
+    const storedByOther = await takeSpooledRecord(spool, path, name, config.repository.url);
+    if (storedByOther) return done("spooled", storedByOther, { pusher: "none", pusherFailures: [], identityCached: true });
+    break;
   }
 
   let stored = false;
   try {
-    const pusher = await startPusher(config, spool, walDir, name, options.configPath);
+    // Push-ahead never fails the call: a pusher that cannot be started leaves the files to PostgreSQL's own calls.
+    const pusher = usable ? await startPusher(config, spool, walDir, name, options.configPath).catch(() => ({ state: "none" as const, previousFailures: [] })) : { state: "none" as const, previousFailures: [] };
     const storage = await openStorage(config);
     try {
       const identity = await checkClusterOnce(storage, config, dataDir, spool);
       const pushed = await pushWalFile(storage, path, name, { level: config.wal.compressLevel });
       stored = true;
-      await adoptSpoolOwner(spool);
+      if (usable) await adoptSpoolOwner(spool);
       return done(pushed.status, pushed.sha256, { pusher: pusher.state, pusherFailures: pusher.previousFailures, identityCached: identity.cached });
     } finally {
       await storage.close?.();

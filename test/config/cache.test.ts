@@ -19,6 +19,13 @@ describe("validated-config cache", () => {
     await writeFile(cacheFile, JSON.stringify({ ...entry, config: { ...entry.config, repository: { ...entry.config.repository, url: "file:///from-cache" } } }));
     expect((await loadConfigCached(configFile, cacheFile)).repository.url).toBe("file:///from-cache");
 
+    // An entry others could have written is not trusted.
+    const { chmod } = await import("node:fs/promises");
+    await chmod(cacheFile, 0o620);
+    expect(await readConfigCache(cacheFile, configFile)).toBeUndefined();
+    await chmod(cacheFile, 0o600);
+    expect((await readConfigCache(cacheFile, configFile))?.repository.url).toBe("file:///from-cache");
+
     // Any change to the file (here: same size, new content) invalidates it.
     await writeFile(configFile, "repository:\n  url: file:///srv/two\n");
     expect(await readConfigCache(cacheFile, configFile)).toBeUndefined();

@@ -252,6 +252,20 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
     expect(await readdir(join(fresh, "pg_wal", "zops-spool", "push"))).toEqual([]);
   });
 
+  it("wal-push: archives even when the spool cannot be written (a full or broken pg_wal)", async () => {
+    const fresh = await makeTempDir("data-nospool");
+    await cp(dataDir, fresh, { recursive: true, filter: (source) => !source.includes("zops-spool") });
+    // A file where the spool directory should be: every spool write fails (ENOTDIR), as on a full file system.
+    await writeFile(join(fresh, "pg_wal", "zops-spool"), "in the way");
+    const repo = await makeFileRepository();
+    const target = await writeTestConfig({ url: repo.url }, { wal: { pushAhead: 8 } });
+    const result = await runZops(["--config", target.path, "--json", "wal-push", join("pg_wal", SEG(2))], { cwd: fresh });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: "stored", pusher: "none" });
+    const stored = await listWal(await storageOf(target));
+    expect(stored.map((item) => item.name)).toEqual([SEG(2)]);
+  });
+
   it("wal-push: one clear line and a non-zero exit when the repository cannot be written", async () => {
     const blocker = join(await makeTempDir("blocked"), "file");
     await writeFile(blocker, "not a directory");
