@@ -65,6 +65,7 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .command("wal-push-ahead", { hidden: true })
     .description("the background pusher that wal-push starts (internal)")
     .argument("<pg_wal>", "the data directory's pg_wal")
+    .option("--after <name>", "start pushing once the process that started it has stored this file")
     .action(on("wal-push-ahead", async () => (await import("./commands/wal-push-ahead.js")).runWalPushAhead));
   program
     .command("wal-fetch")

@@ -12,7 +12,7 @@ import type { PreparedWal } from "./prepare.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { settleBounded } from "./bounded.js";
 import { checkClusterOnce } from "./cluster-check.js";
-import { cleanClaims, prepareClaims, releaseClaim, tryClaim } from "./push-claims.js";
+import { claimIsLive, cleanClaims, prepareClaims, releaseClaim, tryClaim } from "./push-claims.js";
 import { selectPushAhead } from "./push-ahead.js";
 import { pushWalFile, type PushedWal } from "./push-file.js";
 import { cleanPushSpool, defaultSpoolDir, fileIdentity, listPushRecords, prepareSpool, writePushRecord } from "./push-spool.js";
@@ -61,7 +61,7 @@ export const startPusher = async (
   if (waiting.length === 0) return { state: "idle", previousFailures };
   const [file, ...prefix] = zopsCommand();
   const config_ = configPath ? ["--config", resolve(configPath)] : [];
-  await spawnDetached(file ?? "zops", [...prefix, ...config_, "wal-push-ahead", walDir], { cwd: dirname(walDir) });
+  await spawnDetached(file ?? "zops", [...prefix, ...config_, "wal-push-ahead", walDir, "--after", current], { cwd: dirname(walDir) });
   return { state: "started", previousFailures };
 };
 
@@ -69,7 +69,11 @@ export const startPusher = async (
 // rounds of at most `wal.pushAhead`, `wal.pushConcurrency` at a time, until a round finds nothing new; writes a
 // record (or, with `wal.markDone`, renames `.ready` to `.done`) for each file stored. Returns at once when
 // another pusher holds the lock. Failures never throw: PostgreSQL's own call pushes such a file and reports.
-export const runPusher = async (config: ZopsConfig, walDir: string): Promise<PusherResult> => {
+//
+// With `after` (the file of the wal-push that started it), it first waits (at most AFTER_WAIT_MS) until that
+// file's claim is no longer live: it starts up meanwhile, and PostgreSQL's current call, which the archiver is
+// waiting for, does not share the disk and CPU with it (measured: that call took 0.6-1.1 s instead of ~0.3 s).
+export const runPusher = async (config: ZopsConfig, walDir: string, options: { after?: string } = {}): Promise<PusherResult> => {
   const dataDir = dirname(walDir);
   const spool = config.wal.spoolDir ?? defaultSpoolDir(dataDir);
   await prepareSpool(spool);
@@ -91,6 +95,7 @@ export const runPusher = async (config: ZopsConfig, walDir: string): Promise<Pus
   const prepare = (path: string, level: number) => pool.run({ kind: "wal", path, level });
   try {
     await checkClusterOnce(storage, config, dataDir, spool);
+    if (options.after) await waitWhileClaimed(spool, options.after, AFTER_WAIT_MS);
     const attempted = new Set<string>();
     for (;;) {
       const skip = new Set([...(await listPushRecords(spool)), ...attempted]);
@@ -117,6 +122,14 @@ export const runPusher = async (config: ZopsConfig, walDir: string): Promise<Pus
     await lock.release();
   }
   return { pushed, failures, finishedAt: new Date().toISOString() };
+};
+
+const AFTER_WAIT_MS = 3000;
+
+// Waits until `name`'s claim is not held by a live process, or `limitMs` passed.
+const waitWhileClaimed = async (spool: string, name: string, limitMs: number): Promise<void> => {
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline && (await claimIsLive(spool, name))) await new Promise((resolve) => setTimeout(resolve, 10));
 };
 
 // Pushes one file under its claim; undefined when someone else holds it or PostgreSQL archived it meanwhile.
