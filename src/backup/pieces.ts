@@ -54,8 +54,8 @@ export const packPieces = async (pieces: readonly PackPiece[], level: number): P
 let readBuffer = Buffer.alloc(0);
 let objectBuffer = Buffer.alloc(0);
 
-// Reads a whole repository object from its local file into a per-thread buffer (valid until the next call); throws the fs error. Synchronous (worker threads only, see readRange).
-export const readObjectFile = (path: string): Buffer => {
+// Reads a whole file (a repository object, a WAL file to push) into a per-thread buffer (valid until the next call); throws the fs error. Synchronous (worker threads only, see readRange).
+export const readWholeFile = (path: string): Buffer => {
   const fd = openSync(path, "r");
   try {
     const size = fstatSync(fd).size;

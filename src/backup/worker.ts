@@ -1,6 +1,6 @@
 import { parentPort } from "node:worker_threads";
 import { prepareWal } from "../wal/prepare.js";
-import { packPieces, piecesMatch, readObjectFile, unpackPieces } from "./pieces.js";
+import { packPieces, piecesMatch, readWholeFile, unpackPieces } from "./pieces.js";
 import type { WorkerReply, WorkerRequest } from "./worker-jobs.js";
 
 // Entry point of a pool thread (backup/restore jobs, and the WAL background pusher's "wal" job): bundled as dist/bin/zops-worker.js, run from source under tsx in
@@ -20,7 +20,7 @@ const handle = async ({ id, job }: WorkerRequest): Promise<{ reply: WorkerReply;
       return { reply: { id, ok: true, result: prepared }, transfer: exact.byteOffset === 0 && exact.byteLength === exact.buffer.byteLength ? [exact.buffer as ArrayBuffer] : [] };
     }
     if (job.kind === "unpack") {
-      const data = job.data ?? readObjectFile(job.path ?? "");
+      const data = job.data ?? readWholeFile(job.path ?? "");
       return { reply: { id, ok: true, result: await unpackPieces(data, job.key, job.objectSha256, job.pieces) }, transfer: [] };
     }
     return { reply: { id, ok: true, result: await piecesMatch(job.pieces) }, transfer: [] };

@@ -83,10 +83,8 @@ export const restoreFiles = async (
   // lanes go on: pgBackRest's one fsync per file, without the pool threads waiting for it.
   const remaining = new Map(finishHere.map((file) => [file.path, file.pieces.length]));
   const multi = new Map(finishHere.map((file) => [file.path, file]));
-  const finished = new Set<string>();
   const finishing: Promise<void>[] = [];
   const finishFile = async (file: ManifestFile): Promise<void> => {
-    finished.add(file.path);
     const absolute = join(dir, ...file.path.split("/"));
     await chmod(absolute, file.mode);
     await utimes(absolute, new Date(file.mtimeMs), new Date(file.mtimeMs));
@@ -175,7 +173,7 @@ export const restoreFiles = async (
     });
   }
   // Empty files (no pieces) are finished here.
-  for (const file of finishHere) if (!finished.has(file.path)) await finishFile(file);
+  for (const file of finishHere) if (file.pieces.length === 0) await finishFile(file);
   // Files are synced as they are finished (one-piece files on the pool threads); their directory entries last.
   await forEachLimited(["", ...manifest.directories.map((entry) => entry.path)], 8, (path) => fsyncPath(path === "" ? dir : join(dir, ...path.split("/"))));
   return { written: todo.length, unchanged, removed, bytes: total, downloaded: progress.downloaded };

@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { compressBuffer } from "../compress/zstd.js";
 import { sha256Of } from "../crypto/hash.js";
 import { ZopsError } from "../errors/index.js";
@@ -40,18 +40,13 @@ export const pushWalFile = async (
     });
     return storeWal(storage, name, prepared.sha256, prepared.size, () => prepared.compressed, options.signal);
   }
-  let pooled: { data: Buffer; buffer: Buffer };
+  let data: Buffer;
   try {
-    pooled = await readIntoPooled(path);
+    data = await readFile(path);
   } catch (error) {
     throw unreadable(path, error);
   }
-  try {
-    const { data } = pooled;
-    return await storeWal(storage, name, hashWal(data), data.length, () => compressBuffer(data, options.level), options.signal);
-  } finally {
-    free.push(pooled.buffer);
-  }
+  return storeWal(storage, name, hashWal(data), data.length, () => compressBuffer(data, options.level), options.signal);
 };
 
 const unreadable = (path: string, error: unknown): ZopsError =>
@@ -74,29 +69,4 @@ const storeWal = async (storage: Storage, name: string, sha256: string, size: nu
   const compressed = compress();
   await storage.put(key, compressed, { size: compressed.length, signal });
   return { name, key, sha256, size, status: "stored" };
-};
-
-// Read buffers reused across the files one process pushes: a fresh 16 MiB allocation per segment costs more in
-// page faults than the read itself.
-const free: Buffer[] = [];
-
-// Reads a whole file into a pooled buffer; `data` views the bytes, `buffer` goes back to the pool once `data` is used.
-const readIntoPooled = async (path: string): Promise<{ data: Buffer; buffer: Buffer }> => {
-  const handle = await open(path, "r");
-  try {
-    const { size } = await handle.stat();
-    const index = free.findIndex((candidate) => candidate.length >= size + 1);
-    const buffer = index >= 0 ? (free.splice(index, 1)[0] as Buffer) : Buffer.allocUnsafe(Math.max(size + 1, 16 * 1024 * 1024 + 1));
-    let length = 0;
-    // One byte of slack: a file that grew since stat is read to its end in later passes, never cut short silently.
-    for (;;) {
-      if (length === buffer.length) throw new Error(`'${path}' grew while it was read`);
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    return { data: buffer.subarray(0, length), buffer };
-  } finally {
-    await handle.close();
-  }
 };

@@ -61,6 +61,7 @@ export const takeSpooledRecord = async (spool: string, path: string, name: strin
   await removePushRecord(spool, name);
   return record.location === location && record.name === name && sameFile(record.file, current) ? record.sha256 : undefined;
 };
+
 // Creates the spool directories (mode 0700, idempotent).
 export const prepareSpool = async (spool: string): Promise<void> => {
   await mkdir(pushDir(spool), { recursive: true, mode: 0o700 });
