@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { ERROR_CODES, ZopsError, isZopsError, messageOf } from "./errors/index.js";
+import { endQuietlyOnBrokenPipe } from "./ui/broken-pipe.js";
 import type { CommandResult, GlobalOptions } from "./ui/output.js";
 
 // Commander wiring only. Each action lazily imports its command module, so `zops wal-push`
@@ -194,6 +195,7 @@ const report = (name: string, error: unknown, globals: GlobalOptions): void => {
 
 // Parses argv, runs the command, prints its result and sets process.exitCode.
 export const main = async (argv: string[] = process.argv): Promise<void> => {
+  endQuietlyOnBrokenPipe();
   let globals: GlobalOptions = { json: false, verbose: false };
   const program = buildProgram(async (name, load, args) => {
     const command = args[args.length - 1] as Command;

@@ -19,6 +19,14 @@ describe("zops CLI", () => {
     expect(result.stdout).toContain("wal-fetch: 1 = segment not in the archive");
   });
 
+  it("ends quietly when the reader of its output goes away (zops --help | head -1)", async () => {
+    const [file, ...prefix] = zopsCommand();
+    const command = [file, ...prefix, "--help"].map((part) => `'${part}'`).join(" ");
+    const result = await run("bash", ["-o", "pipefail", "-c", `${command} | head -c 1 >/dev/null`], { reject: false, env: { ZOPS_CONFIG: "" } });
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+  });
+
   it("exits 2 on a usage error", async () => {
     const result = await zops(["no-such-command"]);
     expect(result.exitCode).toBe(2);

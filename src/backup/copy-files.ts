@@ -1,4 +1,5 @@
 import { ZopsError } from "../errors/index.js";
+import { crashPoint } from "../fault/crash-point.js";
 import { backupObjectKey } from "../repo/layout.js";
 import type { Storage } from "../storage/storage.js";
 import type { ManifestFile, ManifestObject, ManifestPiece } from "./manifest.js";
@@ -43,6 +44,7 @@ export const copyFiles = async (
       const data = Buffer.from(packed.data.buffer, packed.data.byteOffset, packed.data.byteLength);
       await storage.put(key, data, { size: data.length, signal: options.signal });
       objects.push({ key, size: data.length, sha256: packed.sha256 });
+      crashPoint("backup.object-stored");
       packed.pieces.forEach((result, index) => {
         const piece = job.pieces[index];
         if (!piece) return;

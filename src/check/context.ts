@@ -6,7 +6,7 @@ import type { Storage } from "../storage/storage.js";
 import type { ArchiverStats, CheckContext, ReadyBacklog } from "./probe.js";
 
 // Builds the shared, lazy context of one `zops check` run; close() releases the connection and storage.
-export const createCheckContext = (config: ZopsConfig): CheckContext & { close(): Promise<void> } => {
+export const createCheckContext = (config: ZopsConfig, now: () => Date = () => new Date()): CheckContext & { close(): Promise<void> } => {
   let client: Promise<pg.Client> | undefined;
   let storage: Promise<Storage> | undefined;
   let archiver: Promise<ArchiverStats> | undefined;
@@ -22,6 +22,7 @@ export const createCheckContext = (config: ZopsConfig): CheckContext & { close()
   };
   return {
     config,
+    now,
     query,
     archiver: () =>
       (archiver ??= query<ArchiverStats>(

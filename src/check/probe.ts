@@ -47,6 +47,8 @@ export interface CheckContext {
   archiver(): Promise<ArchiverStats>;
   readyBacklog(): Promise<ReadyBacklog>;
   storage(): Promise<Storage>;
+  /** The check's clock: every age is measured against it (tests inject a fixed one). */
+  now(): Date;
 }
 
 export type Probe = (context: CheckContext) => Promise<ProbeResult>;

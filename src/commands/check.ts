@@ -9,17 +9,21 @@ import { loadCommandConfig } from "./context.js";
 
 // `zops check [--format text|json|nagios|prometheus]`: read-only probes, exit 0/1/2/3 (Nagios) in every format.
 // A single parallel fan-out of read-only probes, so no Listr2 graph: its output is the report itself.
-export const runCheck = async (globals: GlobalOptions, options: { format?: CheckFormat; only?: string } = {}): Promise<CommandResult> => {
+export const runCheck = async (
+  globals: GlobalOptions,
+  options: { format?: CheckFormat; only?: string } = {},
+  deps: { now?: () => Date } = {},
+): Promise<CommandResult> => {
   const probes = selectProbes(options.only);
   const { config } = await loadCommandConfig(globals);
   const format: CheckFormat = globals.json ? "json" : (options.format ?? "text");
-  const context = createCheckContext(config);
+  const context = createCheckContext(config, deps.now);
   try {
     const results = await runProbes(context, probes);
     const exitCode = nagiosExit(worstStatus(results.map((result) => result.status)));
-    const json = formatJson(results);
+    const json = formatJson(results, context.now());
     if (format === "json") return { exitCode, json, text: JSON.stringify(json, null, 2) };
-    const text = format === "nagios" ? formatNagios(results) : format === "prometheus" ? formatPrometheus(results) : formatText(results);
+    const text = format === "nagios" ? formatNagios(results) : format === "prometheus" ? formatPrometheus(results, context.now()) : formatText(results);
     return { exitCode, text, json };
   } finally {
     await context.close();

@@ -27,10 +27,12 @@ const drillReport = (finishedAt: Date, ok: boolean): DrillReport => ({
 // The nightly-job probes of `zops check` (backup age, WAL chain, last drill) against a real cluster and repository.
 describe("zops check: backup age, WAL chain and drill", () => {
   let fixture: BackupFixture;
-  const check = async (thresholds: Record<string, number> = {}, format: "nagios" | "json" = "nagios") => {
+  // The check's clock is injected: ages are set, never raced against the wall clock.
+  const check = async (thresholds: Record<string, number> = {}, format: "nagios" | "json" = "nagios", now = new Date()) => {
     const config = await writeTestConfig({ url: fixture.config.config.repository.url }, { postgres: fixture.cluster.postgresConfig, check: thresholds });
-    return runCheck({ config: config.path, json: false, verbose: false }, { format, only: "backup-age,wal-chain,drill" });
+    return runCheck({ config: config.path, json: false, verbose: false }, { format, only: "backup-age,wal-chain,drill" }, { now: () => now });
   };
+  const hoursAfter = (iso: string, hours: number) => new Date(Date.parse(iso) + hours * 3600_000);
 
   beforeAll(async () => {
     fixture = await startBackupFixture();
@@ -48,29 +50,32 @@ describe("zops check: backup age, WAL chain and drill", () => {
   it("goes OK, then WARNING and CRITICAL as the last backup and drill age past the thresholds", async () => {
     const backup = await runBackup(fixture.globals, { type: "full" });
     expect(backup.exitCode, backup.text).toBe(0);
-    await storeDrillReport(fixture.storage, drillReport(new Date(), true));
-    const fresh = await check();
+    const stoppedAt = (backup.json as { database: { stoppedAt: string } }).database.stoppedAt;
+    await storeDrillReport(fixture.storage, drillReport(new Date(stoppedAt), true));
+    const fresh = await check({ backupWarnHours: 2, backupCriticalHours: 4 }, "nagios", hoursAfter(stoppedAt, 1));
     expect(fresh.text).toMatch(/^ZOPS OK/);
     expect(fresh.exitCode).toBe(0);
 
-    const staleBackupWarn = await check({ backupWarnHours: 0.0001, backupCriticalHours: 100 });
+    const staleBackupWarn = await check({ backupWarnHours: 2, backupCriticalHours: 4 }, "nagios", hoursAfter(stoppedAt, 3));
     expect(staleBackupWarn.exitCode).toBe(1);
-    expect(staleBackupWarn.text).toMatch(/^ZOPS WARNING - backup-age: last backup \S+ \(full\) finished/);
-    const staleBackupCrit = await check({ backupWarnHours: 0.0001, backupCriticalHours: 0.0002 });
+    expect(staleBackupWarn.text).toMatch(/^ZOPS WARNING - backup-age: last backup \S+ \(full\) finished 3\.0 h ago/);
+    const staleBackupCrit = await check({ backupWarnHours: 2, backupCriticalHours: 4 }, "nagios", hoursAfter(stoppedAt, 5));
     expect(staleBackupCrit.exitCode).toBe(2);
+    expect(staleBackupCrit.text).toMatch(/^ZOPS CRITICAL - backup-age: last backup \S+ \(full\) finished 5\.0 h ago/);
 
-    // Only the newest report (by id) counts: store a newer one whose drill finished 10 days ago.
-    const newer = drillReport(new Date(Date.now() + 1000), true);
-    await storeDrillReport(fixture.storage, { ...newer, finishedAt: new Date(Date.now() - 10 * 86400_000).toISOString() });
-    const staleDrill = await check();
+    // Only the newest report (by id) counts: store a newer one whose drill finished 10 days before the check.
+    const checkedAt = hoursAfter(stoppedAt, 1);
+    const newer = drillReport(new Date(Date.parse(stoppedAt) + 1000), true);
+    await storeDrillReport(fixture.storage, { ...newer, finishedAt: new Date(checkedAt.getTime() - 10 * 86400_000).toISOString() });
+    const staleDrill = await check({}, "nagios", checkedAt);
     expect(staleDrill.exitCode).toBe(1);
     expect(staleDrill.text).toMatch(/drill: last drill \S+ passed 10\.0 days ago/);
-    const veryStale = await check({ drillWarnDays: 1, drillCriticalDays: 2 });
+    const veryStale = await check({ drillWarnDays: 1, drillCriticalDays: 2 }, "nagios", checkedAt);
     expect(veryStale.exitCode).toBe(2);
   });
 
   it("is CRITICAL when the last drill failed, naming the failed check", async () => {
-    await storeDrillReport(fixture.storage, drillReport(new Date(Date.now() + 5000), false));
+    await storeDrillReport(fixture.storage, drillReport(new Date(Date.now() + 86400_000), false));
     const result = await check();
     expect(result.exitCode).toBe(2);
     expect(result.text).toMatch(/drill: last drill \S+ FAILED: pg_amcheck: heap corruption in app\.messages/);

@@ -52,7 +52,8 @@ export const createDemoEnv = async (options: { cluster?: TestCluster; deployExtr
     `  configDir: ${configDir}`,
     "  keep: 2",
     `  vars: {port: ${port}}`,
-    "  health: {deadlineSeconds: 3, intervalMs: 100}",
+    // A generous deadline: only the unhealthy v3 waits it out; a loaded machine never fails a healthy start.
+    "  health: {deadlineSeconds: 20, intervalMs: 100}",
     `  database: {name: ${database}}`,
     ...(options.deployExtra ? options.deployExtra.split("\n").map((line) => `  ${line}`) : []),
     "",

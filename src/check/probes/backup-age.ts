@@ -7,7 +7,7 @@ export const backupAgeProbe: Probe = async (context): Promise<ProbeResult> => {
   const newest = backups[backups.length - 1];
   const limits = { warn: context.config.check.backupWarnHours * 3600, crit: context.config.check.backupCriticalHours * 3600 };
   if (!newest) return { name: "backup-age", status: "critical", message: "no backup in the repository: run `zops backup`", metrics: { backups: 0 }, thresholds: { backup_age_seconds: limits } };
-  const age = (Date.now() - Date.parse(newest.stoppedAt)) / 1000;
+  const age = (context.now().getTime() - Date.parse(newest.stoppedAt)) / 1000;
   const status = rate(age, limits);
   return {
     name: "backup-age",

@@ -6,7 +6,7 @@ export const drillProbe: Probe = async (context): Promise<ProbeResult> => {
   const report = await latestDrillReport(await context.storage());
   const limits = { warn: context.config.check.drillWarnDays * 86400, crit: context.config.check.drillCriticalDays * 86400 };
   if (!report) return { name: "drill", status: "warning", message: "no restore drill has run: schedule `zops drill` (templates/cron.d/zops)", metrics: {}, thresholds: { drill_age_seconds: limits } };
-  const age = (Date.now() - Date.parse(report.finishedAt)) / 1000;
+  const age = (context.now().getTime() - Date.parse(report.finishedAt)) / 1000;
   const metrics = { drill_age_seconds: Math.round(age), drill_ok: report.ok ? 1 : 0, drill_rto_seconds: report.rto.totalMs / 1000, ...(report.rpo.seconds === undefined ? {} : { drill_rpo_seconds: report.rpo.seconds }) };
   if (!report.ok) {
     const failed = report.checks.filter((check) => check.status === "fail").map((check) => `${check.name}: ${check.message}`);
