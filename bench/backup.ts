@@ -41,11 +41,22 @@ const rssOfTree = async (pid: number): Promise<number> => {
   return total;
 };
 
-// Runs a command under /usr/bin/time (peak RSS of its largest process) while sampling the RSS of its whole process tree; returns seconds and both peaks.
-const measure = async (file: string, args: string[], options: { uid?: number; gid?: number; env?: Record<string, string> } = {}) => {
+// Runs a command under /usr/bin/time (peak RSS of its largest process) while sampling the RSS of its whole process
+// tree; returns seconds and both peaks.
+const measure = async (
+  file: string,
+  args: string[],
+  options: { uid?: number; gid?: number; env?: Record<string, string> } = {},
+) => {
   const timeFile = join(root, `time-${Date.now()}.txt`);
   const started = performance.now();
-  const child = execa("/usr/bin/time", ["-f", "%M", "-o", timeFile, file, ...args], { uid: options.uid, gid: options.gid, env: options.env, reject: false, all: false });
+  const child = execa("/usr/bin/time", ["-f", "%M", "-o", timeFile, file, ...args], {
+    uid: options.uid,
+    gid: options.gid,
+    env: options.env,
+    reject: false,
+    all: false,
+  });
   let peakTree = 0;
   let done = false;
   const sampler = (async () => {
@@ -93,9 +104,21 @@ for (const dir of [zopsRepo, pgbrRepo, join(root, "pgbackrest-log"), join(root, 
 await writeMarker(new FileStorage(zopsRepo));
 await asPostgres(join(zopsRepo, "zops-repository.json"));
 
-const cluster = await createScratchCluster({ root, settings: { shared_buffers: "'256MB'", max_wal_size: "'4GB'", wal_level: "replica", archive_mode: "on" } });
+const cluster = await createScratchCluster({
+  root,
+  settings: { shared_buffers: "'256MB'", max_wal_size: "'4GB'", wal_level: "replica", archive_mode: "on" },
+});
 const configPath = join(root, "zops.yml");
-await writeFile(configPath, stringify({ repository: { url: `file://${zopsRepo}` }, postgres: cluster.postgresConfig, backup: { processes, compressLevel: 3 }, wal: { pushAhead: 4 } }), { mode: 0o644 });
+await writeFile(
+  configPath,
+  stringify({
+    repository: { url: `file://${zopsRepo}` },
+    postgres: cluster.postgresConfig,
+    backup: { processes, compressLevel: 3 },
+    wal: { pushAhead: 4 },
+  }),
+  { mode: 0o644 },
+);
 const pgbrConfig = join(root, "pgbackrest.conf");
 await writeFile(
   pgbrConfig,
@@ -124,7 +147,10 @@ const zopsPush = shellQuote([...zopsCommand(), "--config", configPath, "wal-push
 const pgbrPush = shellQuote(["pgbackrest", `--config=${pgbrConfig}`, "--stanza=bench", "archive-push"]);
 await cluster.configure({ archive_command: `'${`${zopsPush} %p && ${pgbrPush} %p`.replace(/'/g, "''")}'` });
 await cluster.start();
-const pgbr = (args: string[]): [string, string[]] => ["pgbackrest", [`--config=${pgbrConfig}`, "--stanza=bench", ...args]];
+const pgbr = (args: string[]): [string, string[]] => [
+  "pgbackrest",
+  [`--config=${pgbrConfig}`, "--stanza=bench", ...args],
+];
 await execa(...pgbr(["stanza-create"]), { uid, gid });
 
 console.log(`pgbench -i -s ${scale} ...`);
@@ -135,16 +161,31 @@ await cluster.query("checkpoint");
 const waitArchived = async () => {
   const [row] = await cluster.query<{ name: string }>("select pg_walfile_name(pg_switch_wal()) as name");
   for (;;) {
-    const [state] = await cluster.query<{ last: string | null }>("select last_archived_wal as last from pg_stat_archiver");
+    const [state] = await cluster.query<{ last: string | null }>(
+      "select last_archived_wal as last from pg_stat_archiver",
+    );
     if (state?.last && row && state.last >= row.name) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 };
 await waitArchived();
-console.log(`  initialized in ${((performance.now() - init) / 1000).toFixed(1)} s; database ${mib(await du(cluster.dataDir))}`);
+console.log(
+  `  initialized in ${((performance.now() - init) / 1000).toFixed(1)} s; database ${mib(await du(cluster.dataDir))}`,
+);
 
 const [zopsFile, ...zopsPrefix] = zopsCommand();
-const results: Record<string, { backup: number; backupPeak: number; backupTree: number; restore: number; restorePeak: number; restoreTree: number; stored: number }> = {};
+const results: Record<
+  string,
+  {
+    backup: number;
+    backupPeak: number;
+    backupTree: number;
+    restore: number;
+    restorePeak: number;
+    restoreTree: number;
+    stored: number;
+  }
+> = {};
 
 // Settles the page cache before each measured step: earlier steps' dirty pages (and the discards of deleted
 // restores) otherwise land on whichever tool runs next.
@@ -156,7 +197,10 @@ const target = (tool: string) => join(root, `restore-${tool}`);
 const restoreOnce = async (tool: "pgbackrest" | "zops") => {
   await rm(target(tool), { recursive: true, force: true });
   await settle();
-  if (tool === "zops") return measure(zopsFile as string, [...zopsPrefix, "--config", configPath, "restore", "--to", target(tool)], { env: { ZOPS_QUIET: "1" } });
+  if (tool === "zops")
+    return measure(zopsFile as string, [...zopsPrefix, "--config", configPath, "restore", "--to", target(tool)], {
+      env: { ZOPS_QUIET: "1" },
+    });
   await mkdir(target(tool));
   await asPostgres(target(tool));
   return measure(...pgbr(["restore", `--pg1-path=${target(tool)}`]), { uid, gid });
@@ -168,14 +212,41 @@ for (const tool of ["pgbackrest", "zops"] as const) {
   if (tool === "zops") {
     // `zops backup` is the nightly job: after the database part it also takes data fingerprints (a full
     // read of every table), uploads and secrets. The comparison uses the database part's own time.
-    const whole = await measure(zopsFile as string, [...zopsPrefix, "--config", configPath, "--json", "backup", "--type", "full"], { env: { ZOPS_QUIET: "1" } });
-    const report = JSON.parse(await readFile(whole.outputFile, "utf8")) as { elapsedMs: number; database: { elapsedMs: number } };
-    console.log(`  zops backup command ${(report.elapsedMs / 1000).toFixed(1)} s in all (database part ${(report.database.elapsedMs / 1000).toFixed(1)} s)`);
+    const whole = await measure(
+      zopsFile as string,
+      [...zopsPrefix, "--config", configPath, "--json", "backup", "--type", "full"],
+      { env: { ZOPS_QUIET: "1" } },
+    );
+    const report = JSON.parse(await readFile(whole.outputFile, "utf8")) as {
+      elapsedMs: number;
+      database: { elapsedMs: number };
+    };
+    console.log(
+      `  zops backup command ${(report.elapsedMs / 1000).toFixed(1)} ` +
+        `s in all (database part ` +
+        `${(report.database.elapsedMs / 1000).toFixed(1)} s)`,
+    );
     const backup = { ...whole, seconds: report.database.elapsedMs / 1000 };
-    results.zops = { backup: backup.seconds, backupPeak: backup.peak, backupTree: backup.peakTree, restore: Infinity, restorePeak: 0, restoreTree: 0, stored: await du(join(zopsRepo, "backups")) };
+    results.zops = {
+      backup: backup.seconds,
+      backupPeak: backup.peak,
+      backupTree: backup.peakTree,
+      restore: Infinity,
+      restorePeak: 0,
+      restoreTree: 0,
+      stored: await du(join(zopsRepo, "backups")),
+    };
   } else {
     const backup = await measure(...pgbr(["backup", "--type=full"]), { uid, gid });
-    results.pgbackrest = { backup: backup.seconds, backupPeak: backup.peak, backupTree: backup.peakTree, restore: Infinity, restorePeak: 0, restoreTree: 0, stored: await du(join(pgbrRepo, "backup")) };
+    results.pgbackrest = {
+      backup: backup.seconds,
+      backupPeak: backup.peak,
+      backupTree: backup.peakTree,
+      restore: Infinity,
+      restorePeak: 0,
+      restoreTree: 0,
+      stored: await du(join(pgbrRepo, "backup")),
+    };
   }
   console.log(`  ${tool}: backup ${results[tool]?.backup.toFixed(1)} s`);
 }
@@ -199,7 +270,12 @@ for (const tool of ["pgbackrest", "zops", "zops", "pgbackrest", "pgbackrest", "z
   const restore = await restoreOnce(tool);
   const entry = results[tool];
   if (entry) {
-    results[tool] = { ...entry, restore: Math.min(entry.restore, restore.seconds), restorePeak: Math.max(entry.restorePeak, restore.peak), restoreTree: Math.max(entry.restoreTree, restore.peakTree) };
+    results[tool] = {
+      ...entry,
+      restore: Math.min(entry.restore, restore.seconds),
+      restorePeak: Math.max(entry.restorePeak, restore.peak),
+      restoreTree: Math.max(entry.restoreTree, restore.peakTree),
+    };
   }
   console.log(`  ${tool}: restore ${restore.seconds.toFixed(1)} s`);
   await rm(target(tool), { recursive: true, force: true });
@@ -218,9 +294,22 @@ if (z && p) {
     ["  whole tree", mib(z.restoreTree), mib(p.restoreTree), (z.restoreTree / p.restoreTree).toFixed(2)],
     ["stored size", mib(z.stored), mib(p.stored), (z.stored / p.stored).toFixed(2)],
   ];
-  console.log(`\n(* zops: the database part of \`zops backup\`, pg_backup_start to manifest written, WAL wait included; pgBackRest: the whole \`pgbackrest backup\`.)`);
-console.log(`(peak RSS: the largest single process per /usr/bin/time; "whole tree": sum over the process tree, sampled every 50 ms)`);
-console.log(`pgbench scale ${scale}, ${processes} processes, zstd level 3, file/posix repositories on the same disk; restore: best of 4 (ABBAABBA) once the machine is quiet, page cache synced before each step\n`);
-  for (const row of rows) console.log(row.map((cell, index) => (index === 0 ? cell.padEnd(18) : cell.padStart(16))).join(""));
+  console.log(
+    `\n(* zops: the database part of \`zops backup\`, ` +
+      `pg_backup_start to manifest written, WAL wait included; ` +
+      `pgBackRest: the whole \`pgbackrest backup\`.)`,
+  );
+  console.log(
+    `(peak RSS: the largest single process per /usr/bin/time; ` +
+      `"whole tree": sum over the process tree, sampled every 50 ms)`,
+  );
+  console.log(
+    `pgbench scale ${scale}, ${processes} processes, zstd level 3, ` +
+      `file/posix repositories on the same disk; restore: best of 4 ` +
+      `(ABBAABBA) once the machine is quiet, page cache synced before ` +
+      `each step\n`,
+  );
+  for (const row of rows)
+    console.log(row.map((cell, index) => (index === 0 ? cell.padEnd(18) : cell.padStart(16))).join(""));
 }
 if (process.env.BENCH_KEEP !== "1") await rm(root, { recursive: true, force: true });

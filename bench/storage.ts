@@ -1,7 +1,8 @@
 // Storage throughput: put and get of the file and s3 drivers (through openStorage, as zops uses them)
 // for 1 GiB in 16 MiB objects and for 10,000 small objects, each next to a cp/cat baseline on the
-// same data and machine (cp then sync -f for puts, cat through a pipe for gets). S3 is s3rver on loopback (slow by nature: its ratio measures s3rver as much
-// as zops). Run: npx tsx bench/storage.ts [--large-mib 1024] [--small-count 10000] [--small-kib 4] [--skip-s3]
+// same data and machine (cp then sync -f for puts, cat through a pipe for gets). S3 is s3rver on loopback
+// (slow by nature: its ratio measures s3rver as much as zops).
+// Run: npx tsx bench/storage.ts [--large-mib 1024] [--small-count 10000] [--small-kib 4] [--skip-s3]
 import { execa } from "execa";
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -45,7 +46,13 @@ const seconds = async (work: () => Promise<unknown>): Promise<number> => {
 };
 
 // Writes the source files once: distinct content per file (a stamped random block).
-const makeDataSet = async (root: string, name: string, count: number, size: number, concurrency: number): Promise<DataSet> => {
+const makeDataSet = async (
+  root: string,
+  name: string,
+  count: number,
+  size: number,
+  concurrency: number,
+): Promise<DataSet> => {
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
   const block = randomBytes(size);
@@ -60,7 +67,11 @@ const makeDataSet = async (root: string, name: string, count: number, size: numb
 };
 
 // Runs `work` for each item with at most `limit` at once.
-const eachLimited = async <T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> => {
+const eachLimited = async <T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> => {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -101,8 +112,12 @@ const baseline = async (data: DataSet, scratch: string): Promise<{ put: number; 
 
 const measureDriver = async (storage: Storage, data: DataSet): Promise<{ put: number; get: number }> => {
   const keyOf = (file: string) => `${data.name}/${file.slice(data.dir.length + 1)}`;
-  const put = await seconds(() => eachLimited(data.files, data.concurrency, (file) => storage.put(keyOf(file), createReadStream(file))));
-  const get = await seconds(() => eachLimited(data.files, data.concurrency, async (file) => drain(await storage.get(keyOf(file)))));
+  const put = await seconds(() =>
+    eachLimited(data.files, data.concurrency, (file) => storage.put(keyOf(file), createReadStream(file))),
+  );
+  const get = await seconds(() =>
+    eachLimited(data.files, data.concurrency, async (file) => drain(await storage.get(keyOf(file)))),
+  );
   await storage.delete(data.files.map(keyOf));
   return { put, get };
 };
@@ -123,9 +138,23 @@ const main = async () => {
       const label = `${data.files.length} x ${(data.bytes / data.files.length / 1024).toFixed(0)} KiB`;
       const base = await baseline(data, scratch);
       const drivers: [string, () => Promise<Storage>][] = [
-        ["file", async () => openStorage({ repository: { url: pathToFileURL(join(scratch, "repo")).href, s3: { region: "us-east-1", forcePathStyle: false } }, storage: settings })],
+        [
+          "file",
+          async () =>
+            openStorage({
+              repository: {
+                url: pathToFileURL(join(scratch, "repo")).href,
+                s3: { region: "us-east-1", forcePathStyle: false },
+              },
+              storage: settings,
+            }),
+        ],
       ];
-      if (s3) drivers.push(["s3 (s3rver)", async () => openStorage({ repository: s3.withPrefix("bench").repositoryConfig, storage: settings })]);
+      if (s3)
+        drivers.push([
+          "s3 (s3rver)",
+          async () => openStorage({ repository: s3.withPrefix("bench").repositoryConfig, storage: settings }),
+        ]);
       const results = [];
       for (const [name, open] of drivers) {
         const storage = await open();
@@ -133,9 +162,23 @@ const main = async () => {
         await storage.close?.();
       }
       for (const operation of ["put", "get"] as const) {
-        rows.push([label, operation, operation === "put" ? "cp + sync (baseline)" : "cat (baseline)", `${base[operation].toFixed(2)} s`, rate(data, base[operation]), "1.00"]);
+        rows.push([
+          label,
+          operation,
+          operation === "put" ? "cp + sync (baseline)" : "cat (baseline)",
+          `${base[operation].toFixed(2)} s`,
+          rate(data, base[operation]),
+          "1.00",
+        ]);
         for (const result of results) {
-          rows.push([label, operation, `${result.name}${data.concurrency > 1 ? ` x${data.concurrency}` : ""}`, `${result[operation].toFixed(2)} s`, rate(data, result[operation]), (result[operation] / base[operation]).toFixed(2)]);
+          rows.push([
+            label,
+            operation,
+            `${result.name}${data.concurrency > 1 ? ` x${data.concurrency}` : ""}`,
+            `${result[operation].toFixed(2)} s`,
+            rate(data, result[operation]),
+            (result[operation] / base[operation]).toFixed(2),
+          ]);
         }
       }
       process.stdout.write(`${formatTable(rows)}\n\n`);

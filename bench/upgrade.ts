@@ -52,7 +52,12 @@ const zopsRound = async (env: DemoEnv): Promise<{ gap: number; reported: number 
   await runUpgrade(globals, env.releases.v1, { yes: true }, { config: env.config, catalog: freshCatalog });
   const stop = watch(`http://127.0.0.1:${env.port}/health`);
   await new Promise((resolve) => setTimeout(resolve, 100));
-  const result = await runUpgrade(globals, env.releases.v2, { yes: true }, { config: env.config, catalog: freshCatalog });
+  const result = await runUpgrade(
+    globals,
+    env.releases.v2,
+    { yes: true },
+    { config: env.config, catalog: freshCatalog },
+  );
   await new Promise((resolve) => setTimeout(resolve, 100));
   return { gap: await stop(), reported: (result.json as { downtimeMs: number }).downtimeMs };
 };
@@ -62,15 +67,25 @@ const plainRound = async (dir: string, v1: string, v2: string): Promise<number> 
   const port = await freePort();
   await mkdir(join(app, "run"), { recursive: true });
   const conf = join(app, "demo.conf");
-  await writeFile(conf, `port = ${port}\npid_file = ${app}/run/demo.pid\nlog_file = ${app}/run/demo.log\ngreeting = hello\n`);
+  await writeFile(
+    conf,
+    `port = ${port}\npid_file = ${app}/run/demo.pid\nlog_file = ${app}/run/demo.log\ngreeting = hello\n`,
+  );
   await run("tar", ["xzf", v1, "-C", app, "--strip-components=1"]);
   await run(process.execPath, [join(app, "app", "demo-ctl.mjs"), "start", conf]);
   const stop = watch(`http://127.0.0.1:${port}/health`);
   await new Promise((resolve) => setTimeout(resolve, 100));
-  const script = `set -e\n"${process.execPath}" app/demo-ctl.mjs stop demo.conf\ntar xzf "${v2}" --strip-components=1\n"${process.execPath}" app/demo-ctl.mjs start demo.conf\n`;
+  const script =
+    `set -e\n"${process.execPath}" app/demo-ctl.mjs stop ` +
+    `demo.conf\ntar xzf "${v2}" ` +
+    `--strip-components=1\n"${process.execPath}" app/demo-ctl.mjs ` +
+    `start demo.conf\n`;
   await run("sh", ["-c", script], { cwd: app });
   for (let waited = 0; waited < 10_000; waited += 10) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -118,8 +133,12 @@ try {
       ]),
       `ratio zops / plain: ${(zopsGap / Math.max(plainGap, 1)).toFixed(2)}`,
       `zops-reported downtime (stop -> healthy): ${zops.map((entry) => formatDuration(entry.reported)).join(", ")}`,
-      "zops' window also writes the config atomically, runs migration 002 in PostgreSQL and waits for the health gate; the plain script does none of that.",
-      `--plan with 1,000 config files: median ${formatDuration(median(planTimes))} (${planTimes.map(formatDuration).join(", ")}), exit ${planExit}`,
+      "zops' window also writes the config atomically, runs migration " +
+        "002 in PostgreSQL and waits for the health gate; the plain " +
+        "script does none of that.",
+      `--plan with 1,000 config files: median ` +
+        `${formatDuration(median(planTimes))} ` +
+        `(${planTimes.map(formatDuration).join(", ")}), exit ${planExit}`,
     ].join("\n")}\n`,
   );
 } finally {

@@ -35,7 +35,11 @@ const main = async (): Promise<void> => {
     const zops = async (args: string[], options: { reject?: boolean } = {}) => {
       process.stdout.write(`\n$ zops ${args.join(" ")}\n`);
       const [file = "node", ...prefix] = zopsArgv;
-      return execa(file, [...prefix, "--config", configPath, ...args], { stdio: "inherit", reject: options.reject ?? true, env: { ZOPS_SELF: zopsArgv.join(" ") } });
+      return execa(file, [...prefix, "--config", configPath, ...args], {
+        stdio: "inherit",
+        reject: options.reject ?? true,
+        env: { ZOPS_SELF: zopsArgv.join(" ") },
+      });
     };
 
     banner(`Throwaway PostgreSQL cluster and local repository under ${root}`);
@@ -46,7 +50,8 @@ const main = async (): Promise<void> => {
       await mkdir(dir, { recursive: true });
       await own(dir);
     }
-    for (let index = 0; index < 200; index += 1) await writeFile(join(uploads, "avatars", `user-${index}.txt`), `avatar of user ${index}\n`.repeat(20));
+    for (let index = 0; index < 200; index += 1)
+      await writeFile(join(uploads, "avatars", `user-${index}.txt`), `avatar of user ${index}\n`.repeat(20));
     await writeFile(secret, "[secrets]\nsecret_key = demo-not-a-real-secret\n", { mode: 0o600 });
     const identity = await generateX25519Identity();
     const identityFile = join(root, "drill.agekey");
@@ -54,7 +59,10 @@ const main = async (): Promise<void> => {
 
     await mkdir(join(root, "pg"));
     await own(join(root, "pg"));
-    cluster = await createScratchCluster({ root: join(root, "pg"), settings: { archive_mode: "on", wal_level: "replica", max_wal_size: "'256MB'" } });
+    cluster = await createScratchCluster({
+      root: join(root, "pg"),
+      settings: { archive_mode: "on", wal_level: "replica", max_wal_size: "'256MB'" },
+    });
     await writeFile(
       configPath,
       [
@@ -77,21 +85,30 @@ const main = async (): Promise<void> => {
       ].join("\n"),
       { mode: 0o644 },
     );
-    await cluster.configure({ archive_command: `'${shellQuote([...zopsArgv, "--config", configPath, "wal-push", "%p"]).replace(/'/g, "''")}'` });
+    await cluster.configure({
+      archive_command: `'${shellQuote([...zopsArgv, "--config", configPath, "wal-push", "%p"]).replace(/'/g, "''")}'`,
+    });
     await cluster.start();
     await zops(["repo", "init"]);
 
     banner("Sample data: pgbench (scale 5) and an application table");
     await cluster.exec("pgbench", ["-i", "-s", "5", "-q", "postgres"]);
-    await cluster.query("create table messages (id serial primary key, sender text, body text, sent timestamptz default now())");
-    await cluster.query("insert into messages (sender, body) select 'user' || (g % 50), 'hello ' || g from generate_series(1, 20000) g");
+    await cluster.query(
+      "create table messages (id serial primary key, sender text, body text, sent timestamptz default now())",
+    );
+    await cluster.query(
+      "insert into messages (sender, body) select 'user' || (g % 50), 'hello ' || g from generate_series(1, 20000) g",
+    );
 
     banner("The nightly job: zops backup");
     await zops(["backup"]);
 
     banner("More writes after the backup (the drill must replay them from the WAL archive)");
     await cluster.exec("pgbench", ["-T", "5", "-c", "2", "postgres"]);
-    await cluster.query("insert into messages (sender, body) select 'late', 'written after the backup ' || g from generate_series(1, 500) g");
+    await cluster.query(
+      "insert into messages (sender, body) select 'late', 'written " +
+        "after the backup ' || g from generate_series(1, 500) g",
+    );
     await cluster.query("select pg_switch_wal()");
     await new Promise((done) => setTimeout(done, 2000));
 
@@ -103,7 +120,11 @@ const main = async (): Promise<void> => {
 
     banner("Upgrade the demo application v1 -> v2");
     await mkdir(join(root, "app"), { recursive: true });
-    await demoUpgrade({ dir: join(root, "app"), postgres: { host: cluster.socketDir, port: cluster.port }, zops: zopsArgv });
+    await demoUpgrade({
+      dir: join(root, "app"),
+      postgres: { host: cluster.socketDir, port: cluster.port },
+      zops: zopsArgv,
+    });
 
     banner(`Demo complete${keep ? `: everything is in ${root}` : ""}`);
   } finally {

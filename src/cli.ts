@@ -13,13 +13,17 @@ const exitCodeHelp = (): string => {
   const rows = new Map<number, string[]>();
   rows.set(0, ["success"]);
   for (const info of Object.values(ERROR_CODES)) rows.set(info.exit, [...(rows.get(info.exit) ?? []), info.summary]);
-  const lines = [...rows.entries()].sort(([a], [b]) => a - b).map(([exit, texts]) => `  ${String(exit).padStart(3)}  ${texts.join("; ")}`);
+  const lines = [...rows.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([exit, texts]) => `  ${String(exit).padStart(3)}  ${texts.join("; ")}`);
   return [
     "",
     "Exit status:",
     ...lines,
     "",
-    "  wal-fetch: 1 = segment not in the archive (normal end of recovery); 128 = any other failure, so PostgreSQL stops recovery instead of ending it early.",
+    "  wal-fetch: 1 = segment not in the archive (normal end of " +
+      "recovery); 128 = any other failure, so PostgreSQL stops " +
+      "recovery instead of ending it early.",
     "  check: Nagios convention, 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
     "  upgrade --plan: 0 nothing to do, 2 changes planned, 4 blocked.",
     "",
@@ -30,7 +34,9 @@ const exitCodeHelp = (): string => {
 type Action = (globals: GlobalOptions, ...args: any[]) => Promise<CommandResult>;
 
 /** Builds the commander program; `execute` receives each command's lazy action. */
-export const buildProgram = (execute: (name: string, action: () => Promise<Action>, args: unknown[]) => Promise<void>): Command => {
+export const buildProgram = (
+  execute: (name: string, action: () => Promise<Action>, args: unknown[]) => Promise<void>,
+): Command => {
   const program = new Command("zops")
     .description("Upgrade, back up and prove the restore of a self-hosted PostgreSQL-backed application")
     .version(VERSION, "-V, --version")
@@ -43,7 +49,10 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .addHelpText("after", exitCodeHelp());
 
-  const on = (name: string, load: () => Promise<Action>) => (...args: unknown[]) => execute(name, load, args);
+  const on =
+    (name: string, load: () => Promise<Action>) =>
+    (...args: unknown[]) =>
+      execute(name, load, args);
 
   // --- repository (foundation) ---
   const repo = program.command("repo").description("create or test a repository");
@@ -53,13 +62,18 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .action(on("repo init", async () => (await import("./commands/repo-init.js")).runRepoInit));
   repo
     .command("check")
-    .description("exercise the storage endpoint (put, get, range, list, multipart, overwrite, delete) and print what works")
+    .description(
+      "exercise the storage endpoint (put, get, range, list, multipart, overwrite, delete) and print what works",
+    )
     .action(on("repo check", async () => (await import("./commands/repo-check.js")).runRepoCheck));
 
   // --- WAL (wal-push, wal-fetch, check) ---
   program
     .command("wal-push")
-    .description("archive one WAL file (archive_command = 'zops wal-push %p'); a background process pushes the other .ready files ahead")
+    .description(
+      "archive one WAL file (archive_command = 'zops wal-push %p'); a " +
+        "background process pushes the other .ready files ahead",
+    )
     .argument("<path>", "the WAL file (%p)")
     .action(on("wal-push", async () => (await import("./commands/wal-push.js")).runWalPush));
   program
@@ -76,16 +90,32 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .action(on("wal-fetch", async () => (await import("./commands/wal-fetch.js")).runWalFetch));
   program
     .command("check")
-    .description("monitoring: repository, WAL archiving, backup age, WAL chain, last drill (exit 0/1/2/3, Nagios convention)")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "nagios", "prometheus"]).default("text"))
-    .option("--only <checks>", "comma-separated checks to run: repository, archive-settings, archiver, ready-backlog, last-archived, backup-age, wal-chain, drill")
+    .description(
+      "monitoring: repository, WAL archiving, backup age, WAL chain, last drill (exit 0/1/2/3, Nagios convention)",
+    )
+    .addOption(
+      new Option("--format <format>", "output format")
+        .choices(["text", "json", "nagios", "prometheus"])
+        .default("text"),
+    )
+    .option(
+      "--only <checks>",
+      "comma-separated checks to run: repository, archive-settings, " +
+        "archiver, ready-backlog, last-archived, backup-age, wal-chain, drill",
+    )
     .action(on("check", async () => (await import("./commands/check.js")).runCheck));
 
   // --- backups (backup, backups, restore, expire, verify) ---
   program
     .command("backup")
-    .description("the nightly job: database base backup, data fingerprints, uploads snapshot, secrets archive, then retention")
-    .addOption(new Option("--type <type>", "full, or incr (files unchanged since the previous backup are referenced)").choices(["full", "incr"]).default("full"))
+    .description(
+      "the nightly job: database base backup, data fingerprints, uploads snapshot, secrets archive, then retention",
+    )
+    .addOption(
+      new Option("--type <type>", "full, or incr (files unchanged since the previous backup are referenced)")
+        .choices(["full", "incr"])
+        .default("full"),
+    )
     .option("--no-uploads", "skip the uploads snapshot")
     .option("--no-secrets", "skip the secrets archive")
     .action(on("backup", async () => (await import("./commands/backup.js")).runBackup));
@@ -96,19 +126,35 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .action(on("backups", async () => (await import("./commands/backups.js")).runBackups));
   program
     .command("restore")
-    .description("restore a backup into a directory and configure recovery (point-in-time with a target); uploads and secrets too")
+    .description(
+      "restore a backup into a directory and configure recovery (point-in-time with a target); uploads and secrets too",
+    )
     .option("--to <dir>", "target data directory (must be empty or absent unless --delta)")
     .option("--backup <id>", "backup id or 'latest'", "latest")
     .option("--target-time <time>", "recover up to this time (e.g. '2026-11-23 10:00:00+00')")
     .option("--target-lsn <lsn>", "recover up to this LSN")
     .option("--target-name <name>", "recover up to this restore point (pg_create_restore_point)")
     .option("--target-immediate", "stop as soon as the backup is consistent")
-    .addOption(new Option("--target-action <action>", "what PostgreSQL does at the target").choices(["promote", "pause", "shutdown"]).default("promote"))
+    .addOption(
+      new Option("--target-action <action>", "what PostgreSQL does at the target")
+        .choices(["promote", "pause", "shutdown"])
+        .default("promote"),
+    )
     .option("--delta", "reuse a non-empty target: rewrite only files whose checksum differs, remove the others")
     .option("--start", "start PostgreSQL on the restored directory and wait until recovery completes")
     .option("--set <setting...>", "extra postgresql.auto.conf settings for the restored cluster (e.g. port=5433)")
-    .addOption(new Option("--archive-mode <mode>", "archive_mode of the restored cluster (off keeps a drill from writing to the repository)").choices(["off", "preserve"]).default("off"))
-    .option("--tablespace-map <oid=dir...>", "restore tablespace OID into DIR (default: inside the data directory's pg_tblspc)")
+    .addOption(
+      new Option(
+        "--archive-mode <mode>",
+        "archive_mode of the restored cluster (off keeps a drill from writing to the repository)",
+      )
+        .choices(["off", "preserve"])
+        .default("off"),
+    )
+    .option(
+      "--tablespace-map <oid=dir...>",
+      "restore tablespace OID into DIR (default: inside the data directory's pg_tblspc)",
+    )
     .option("--timeout <seconds>", "with --start: how long to wait for recovery", "3600")
     .option("--uploads-to <dir>", "restore the uploads snapshot (every file's checksum verified) under DIR")
     .option("--uploads-snapshot <id>", "uploads snapshot id or 'latest'", "latest")
@@ -119,7 +165,9 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
     .action(on("restore", async () => (await import("./commands/restore.js")).runRestore));
   program
     .command("expire")
-    .description("apply retention: delete old backup chains, leftovers of interrupted backups and WAL no kept backup needs")
+    .description(
+      "apply retention: delete old backup chains, leftovers of interrupted backups and WAL no kept backup needs",
+    )
     .option("--dry-run", "show what would be deleted, delete nothing")
     .action(on("expire", async () => (await import("./commands/expire.js")).runExpire));
   program
@@ -131,18 +179,38 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
   // --- upgrades (upgrade, rollback, deployments, drift) ---
   program
     .command("upgrade")
-    .description("upgrade the application from a release tarball: preflight, stop, configs, migrations, switch, start, health gate; automatic rollback")
+    .description(
+      "upgrade the application from a release tarball: preflight, " +
+        "stop, configs, migrations, switch, start, health gate; " +
+        "automatic rollback",
+    )
     .argument("<tarball>", "release tarball (docs/release-format.md)")
-    .option("--plan", "print every change (files and drift class, migrations, service actions, disk) and exit 0 nothing / 2 changes / 4 blocked; writes nothing")
+    .option(
+      "--plan",
+      "print every change (files and drift class, migrations, service " +
+        "actions, disk) and exit 0 nothing / 2 changes / 4 blocked; " +
+        "writes nothing",
+    )
     .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
-    .addOption(new Option("--config-policy <policy>", "config files edited locally AND changed upstream: fail (block), keep (write .zops-dist), replace (save .zops-old)").choices(["keep", "replace", "fail"]).default("fail"))
+    .addOption(
+      new Option(
+        "--config-policy <policy>",
+        "config files edited locally AND changed upstream: fail " +
+          "(block), keep (write .zops-dist), replace (save .zops-old)",
+      )
+        .choices(["keep", "replace", "fail"])
+        .default("fail"),
+    )
     .option("--skip-migrations", "do not run pending migrations")
     .option("--no-restart", "unpack and point `next` only; do not touch the service")
     .option("--allow-downgrade", "allow a release older than the current one (or a database ahead of it)")
     .action(on("upgrade", async () => (await import("./commands/upgrade.js")).runUpgrade));
   program
     .command("rollback")
-    .description("switch current back to last, restart and health-check (the database is not reverted); rolls back an interrupted upgrade")
+    .description(
+      "switch current back to last, restart and health-check (the " +
+        "database is not reverted); rolls back an interrupted upgrade",
+    )
     .action(on("rollback", async () => (await import("./commands/rollback.js")).runRollback));
   program
     .command("deployments")
@@ -157,10 +225,17 @@ export const buildProgram = (execute: (name: string, action: () => Promise<Actio
   // --- files and drills (drill) ---
   program
     .command("drill")
-    .description("restore a backup into a scratch cluster, replay the archive to its end, verify (fingerprints, pg_amcheck, uploads, secrets) and report RTO/RPO")
+    .description(
+      "restore a backup into a scratch cluster, replay the archive to " +
+        "its end, verify (fingerprints, pg_amcheck, uploads, secrets) " +
+        "and report RTO/RPO",
+    )
     .option("--backup <id>", "backup to drill (default: latest)")
     .option("--keep", "keep the scratch cluster (stopped) for inspection", false)
-    .option("--identity <file>", "age identity to decrypt the secrets archive (default: drill.identityFile; else integrity check only)")
+    .option(
+      "--identity <file>",
+      "age identity to decrypt the secrets archive (default: drill.identityFile; else integrity check only)",
+    )
     .option("--timeout <seconds>", "give up on recovery after this long", "14400")
     .action(on("drill", async () => (await import("./commands/drill.js")).runDrill));
 
@@ -179,7 +254,8 @@ const exitStatusOf = (name: string, error: unknown): number => {
 const report = (name: string, error: unknown, globals: GlobalOptions): void => {
   const zops = error instanceof ZopsError ? error : undefined;
   if (globals.json) {
-    process.stdout.write(`${JSON.stringify({ ok: false, command: name, error: { code: zops?.code ?? "INTERNAL", message: messageOf(error), hint: zops?.hint, ...zops?.details } })}\n`);
+    const body = { code: zops?.code ?? "INTERNAL", message: messageOf(error), hint: zops?.hint, ...zops?.details };
+    process.stdout.write(`${JSON.stringify({ ok: false, command: name, error: body })}\n`);
   }
   process.stderr.write(`zops ${name}: ERROR [${zops?.code ?? "INTERNAL"}]: ${messageOf(error)}\n`);
   if (zops?.hint) process.stderr.write(`HINT: ${zops.hint}\n`);
@@ -193,7 +269,7 @@ const report = (name: string, error: unknown, globals: GlobalOptions): void => {
   }
 };
 
-// Parses argv, runs the command, prints its result and sets process.exitCode.
+/** Parses argv, runs the command, prints its result and sets process.exitCode. */
 export const main = async (argv: string[] = process.argv): Promise<void> => {
   endQuietlyOnBrokenPipe();
   let globals: GlobalOptions = { json: false, verbose: false };
@@ -216,7 +292,10 @@ export const main = async (argv: string[] = process.argv): Promise<void> => {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      const helpOrVersion = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
+      const helpOrVersion =
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help";
       // A malformed restore_command must stop recovery, not read as "segment not found" (any exit below 126 would).
       process.exitCode = helpOrVersion ? 0 : argv.slice(2).includes("wal-fetch") ? 128 : ERROR_CODES.USAGE.exit;
       return;
@@ -225,4 +304,3 @@ export const main = async (argv: string[] = process.argv): Promise<void> => {
     process.exitCode = exitStatusOf("zops", error);
   }
 };
-

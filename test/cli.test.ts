@@ -22,7 +22,10 @@ describe("zops CLI", () => {
   it("ends quietly when the reader of its output goes away (zops --help | head -1)", async () => {
     const [file, ...prefix] = zopsCommand();
     const command = [file, ...prefix, "--help"].map((part) => `'${part}'`).join(" ");
-    const result = await run("bash", ["-o", "pipefail", "-c", `${command} | head -c 1 >/dev/null`], { reject: false, env: { ZOPS_CONFIG: "" } });
+    const result = await run("bash", ["-o", "pipefail", "-c", `${command} | head -c 1 >/dev/null`], {
+      reject: false,
+      env: { ZOPS_CONFIG: "" },
+    });
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
   });
@@ -36,11 +39,15 @@ describe("zops CLI", () => {
     expect(missing.stderr).toContain("--target-action");
   });
 
-  it("exits 128 on a malformed wal-fetch call, so PostgreSQL stops recovery instead of treating it as the end of the archive", async () => {
-    const result = await zops(["wal-fetch", "000000010000000000000001"]);
-    expect(result.exitCode).toBe(128);
-    expect(result.stderr).toContain("missing required argument");
-  });
+  it(
+    "exits 128 on a malformed wal-fetch call, so PostgreSQL stops " +
+      "recovery instead of treating it as the end of the archive",
+    async () => {
+      const result = await zops(["wal-fetch", "000000010000000000000001"]);
+      expect(result.exitCode).toBe(128);
+      expect(result.stderr).toContain("missing required argument");
+    },
+  );
 
   it("exits 3 on a bad config, naming file, line and key, with a HINT and no stack trace", async () => {
     const dir = await mkdtemp(join(tmpdir(), "zops-cli-"));
@@ -56,6 +63,9 @@ describe("zops CLI", () => {
   it("reports a missing config file with the fix, as JSON with --json", async () => {
     const result = await zops(["--json", "--config", "/nonexistent/zops.yml", "repo", "check"]);
     expect(result.exitCode).toBe(3);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: "CONFIG_INVALID", hint: expect.stringContaining("templates/zops.yml") } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      error: { code: "CONFIG_INVALID", hint: expect.stringContaining("templates/zops.yml") },
+    });
   });
 });

@@ -2,7 +2,12 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
-import { compressBuffer, createCompressStream, createDecompressStream, decompressBuffer } from "../src/compress/zstd.js";
+import {
+  compressBuffer,
+  createCompressStream,
+  createDecompressStream,
+  decompressBuffer,
+} from "../src/compress/zstd.js";
 import { HashStream, sha256Of } from "../src/crypto/hash.js";
 import { readAll } from "../src/storage/read.js";
 

@@ -10,9 +10,11 @@ export interface PortableSelf {
   remove(): Promise<void>;
 }
 
-// Copies dist/ and the one native dependency (zstd-napi) to a world-readable temp directory and sets ZOPS_SELF,
-// so PostgreSQL's archive_command and restore_command (run as the postgres OS user) can start zops even when the
-// checkout sits where that user cannot read (a clone under /root). `checkout` must hold a built dist/.
+/**
+ * Copies dist/ and the one native dependency (zstd-napi) to a world-readable temp directory and sets ZOPS_SELF, so
+ * PostgreSQL's archive_command and restore_command (run as the postgres OS user) can start zops even when the checkout
+ * sits where that user cannot read (a clone under /root). `checkout` must hold a built dist/.
+ */
 export const installPortableSelf = async (checkout: string): Promise<PortableSelf> => {
   const dir = await mkdtemp(join(tmpdir(), "zops-self-"));
   await cp(join(checkout, "dist"), join(dir, "dist"), { recursive: true });

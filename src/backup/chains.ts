@@ -6,8 +6,13 @@ export interface BackupChain {
   readonly incrementals: BackupManifest[];
 }
 
-// Groups backups (oldest first) into chains by their `full` field; incrementals whose full is gone are returned as orphans. Pure.
-export const groupChains = (backups: readonly BackupManifest[]): { chains: BackupChain[]; orphans: BackupManifest[] } => {
+/**
+ * Groups backups (oldest first) into chains by their `full` field; incrementals whose full is gone are returned as
+ * orphans. Pure.
+ */
+export const groupChains = (
+  backups: readonly BackupManifest[],
+): { chains: BackupChain[]; orphans: BackupManifest[] } => {
   const chains = new Map<string, BackupChain>();
   const orphans: BackupManifest[] = [];
   for (const backup of backups) {
@@ -22,8 +27,14 @@ export const groupChains = (backups: readonly BackupManifest[]): { chains: Backu
   return { chains: [...chains.values()].sort((a, b) => (a.full.id < b.full.id ? -1 : 1)), orphans };
 };
 
-// The backup an incremental builds on: the newest backup of the newest chain on this cluster, or undefined (the backup becomes a full). Pure.
-export const pickParent = (backups: readonly BackupManifest[], systemIdentifier: string): BackupManifest | undefined => {
+/**
+ * The backup an incremental builds on: the newest backup of the newest chain on this cluster, or undefined (the backup
+ * becomes a full). Pure.
+ */
+export const pickParent = (
+  backups: readonly BackupManifest[],
+  systemIdentifier: string,
+): BackupManifest | undefined => {
   const own = backups.filter((backup) => backup.systemIdentifier === systemIdentifier);
   return own[own.length - 1];
 };

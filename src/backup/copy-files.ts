@@ -20,7 +20,11 @@ export interface CopyResult {
   readonly stored: number;
 }
 
-// Runs the plan's object jobs on the pool (read+hash+compress in threads) and stores each object as it completes, with at most `pool.size * 2` objects in memory. Each put is atomic; on failure, objects already written stay for the caller's rollback (or `zops expire`) and the first error is thrown.
+/**
+ * Runs the plan's object jobs on the pool (read+hash+compress in threads) and stores each object as it completes, with
+ * at most `pool.size * 2` objects in memory. Each put is atomic; on failure, objects already written stay for the
+ * caller's rollback (or `zops expire`) and the first error is thrown.
+ */
 export const copyFiles = async (
   storage: Storage,
   pool: WorkerPool,
@@ -40,7 +44,15 @@ export const copyFiles = async (
     if (failure) break;
     const work = (async () => {
       const key = backupObjectKey(backupId, job.sequence);
-      const packed = await pool.run({ kind: "pack", level: options.level, pieces: job.pieces.map((piece) => ({ absolute: (plan.copied[piece.file] ?? fail(piece.file)).absolute, offset: piece.offset, length: piece.length })) });
+      const packed = await pool.run({
+        kind: "pack",
+        level: options.level,
+        pieces: job.pieces.map((piece) => ({
+          absolute: (plan.copied[piece.file] ?? fail(piece.file)).absolute,
+          offset: piece.offset,
+          length: piece.length,
+        })),
+      });
       const data = Buffer.from(packed.data.buffer, packed.data.byteOffset, packed.data.byteLength);
       await storage.put(key, data, { size: data.length, signal: options.signal });
       objects.push({ key, size: data.length, sha256: packed.sha256 });
@@ -50,7 +62,14 @@ export const copyFiles = async (
         if (!piece) return;
         if (result.vanished) vanished.add(piece.file);
         const list = pieces.get(piece.file) ?? [];
-        list.push({ object: key, frameOffset: result.frameOffset, frameLength: result.frameLength, fileOffset: piece.offset, size: result.size, sha256: result.sha256 });
+        list.push({
+          object: key,
+          frameOffset: result.frameOffset,
+          frameLength: result.frameLength,
+          fileOffset: piece.offset,
+          size: result.size,
+          sha256: result.sha256,
+        });
         pieces.set(piece.file, list);
         progress.bytes += result.size;
       });
@@ -71,7 +90,15 @@ export const copyFiles = async (
     if (vanished.has(index)) return;
     const list = (pieces.get(index) ?? []).sort((a, b) => a.fileOffset - b.fileOffset);
     const size = list.reduce((end, piece) => Math.max(end, piece.fileOffset + piece.size), 0);
-    files.push({ path: file.path, size, mode: file.mode, mtimeMs: file.mtimeMs, sha256: fileDigest(list.map((piece) => piece.sha256)), storedIn: backupId, pieces: list });
+    files.push({
+      path: file.path,
+      size,
+      mode: file.mode,
+      mtimeMs: file.mtimeMs,
+      sha256: fileDigest(list.map((piece) => piece.sha256)),
+      storedIn: backupId,
+      pieces: list,
+    });
   });
   objects.sort((a, b) => (a.key < b.key ? -1 : 1));
   return { files, objects, copied: progress.bytes, stored: progress.stored };

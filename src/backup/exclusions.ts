@@ -2,14 +2,36 @@
 // (and pg_basebackup): paths are relative to the data directory, `/`-separated.
 
 /** Directories whose contents are skipped (the directory itself is kept, empty). */
-const EMPTIED_DIRECTORIES = new Set(["pg_wal", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_stat_tmp", "pg_subtrans"]);
+const EMPTIED_DIRECTORIES = new Set([
+  "pg_wal",
+  "pg_replslot",
+  "pg_dynshmem",
+  "pg_notify",
+  "pg_serial",
+  "pg_snapshots",
+  "pg_stat_tmp",
+  "pg_subtrans",
+]);
 
 /** Files at the top of the data directory that are never copied. */
-const TOP_LEVEL_FILES = new Set(["postmaster.pid", "postmaster.opts", "backup_label", "tablespace_map", "backup_label.old", "postgresql.auto.conf.tmp", "current_logfiles.tmp", "recovery.signal", "standby.signal"]);
+const TOP_LEVEL_FILES = new Set([
+  "postmaster.pid",
+  "postmaster.opts",
+  "backup_label",
+  "tablespace_map",
+  "backup_label.old",
+  "postgresql.auto.conf.tmp",
+  "current_logfiles.tmp",
+  "recovery.signal",
+  "standby.signal",
+]);
 
 const TEMP_RELATION = /^t[0-9]+_[0-9]+(_(fsm|vm|init))?(\.[0-9]+)?$/;
 
-// True when an entry must be skipped; `extraEmptied` adds directories (e.g. a WAL spool inside the data directory). Pure.
+/**
+ * True when an entry must be skipped; `extraEmptied` adds directories (e.g. a WAL spool inside the data directory).
+ * Pure.
+ */
 export const isExcluded = (path: string, extraExcluded: readonly string[] = []): boolean => {
   const parts = path.split("/");
   const name = parts[parts.length - 1] ?? "";
@@ -23,7 +45,10 @@ export const isExcluded = (path: string, extraExcluded: readonly string[] = []):
 /** Relation file name parts: `<relfilenode>[_fork][.segment]`. */
 const RELATION_FILE = /^([0-9]+)(?:_(fsm|vm|init))?(?:\.[0-9]+)?$/;
 
-// Names of files in one database directory that belong to unlogged relations (all forks but `_init`); PostgreSQL resets them from the init fork at recovery. Pure.
+/**
+ * Names of files in one database directory that belong to unlogged relations (all forks but `_init`); PostgreSQL resets
+ * them from the init fork at recovery. Pure.
+ */
 export const unloggedRelationFiles = (names: readonly string[]): Set<string> => {
   const unlogged = new Set<string>();
   for (const name of names) {

@@ -13,7 +13,10 @@ const load = (): typeof Binding => {
     binding ??= require("zstd-napi/binding") as typeof Binding;
     return binding;
   } catch (error) {
-    throw new ZopsError("INTERNAL", `the zstd binding (zstd-napi) could not be loaded: ${(error as Error).message}`, { hint: "reinstall zops with build tools present", cause: error });
+    throw new ZopsError("INTERNAL", `the zstd binding (zstd-napi) could not be loaded: ${(error as Error).message}`, {
+      hint: "reinstall zops with build tools present",
+      cause: error,
+    });
   }
 };
 
@@ -27,7 +30,10 @@ const scratchOf = (size: number): Buffer => {
   return scratch;
 };
 
-// Compresses `data` into one frame (content size and content checksum in the frame); returns a view of a per-thread buffer, valid until the next call. Not reentrant.
+/**
+ * Compresses `data` into one frame (content size and content checksum in the frame); returns a view of a per-thread
+ * buffer, valid until the next call. Not reentrant.
+ */
 export const compressFrame = (data: Uint8Array, level: number): Buffer => {
   const zstd = load();
   if (!cctx || cctxLevel !== level) {
@@ -45,16 +51,19 @@ export const compressFrame = (data: Uint8Array, level: number): Buffer => {
 const STREAM_CHUNK = 256 * 1024;
 let streamOut = Buffer.alloc(0);
 
-// Decompresses one frame of known content size in cache-sized chunks, handing each to `onChunk` (a view valid only
-// during the call) while it is still in the CPU cache: hashing and writing 16 MiB pieces from a 16 MiB buffer
-// made three passes through main memory, and restore was bound by them. Returns the content size. Throws when the
-// frame is corrupt, truncated, followed by other data, or its size is missing, above `maxSize` or not what it
-// decompressed to. Not reentrant.
+/**
+ * Decompresses one frame of known content size in cache-sized chunks, handing each to `onChunk` (a view valid only
+ * during the call) while it is still in the CPU cache: hashing and writing 16 MiB pieces from a 16 MiB buffer made
+ * three passes through main memory, and restore was bound by them. Returns the content size. Throws when the frame is
+ * corrupt, truncated, followed by other data, or its size is missing, above `maxSize` or not what it decompressed to.
+ * Not reentrant.
+ */
 export const decompressFrameChunks = (frame: Uint8Array, maxSize: number, onChunk: (chunk: Buffer) => void): number => {
   const zstd = load();
   dctx ??= new zstd.DCtx();
   const size = zstd.getFrameContentSize(frame);
-  if (size === null || size > maxSize) throw new Error(`frame content size ${size === null ? "missing" : `${size} exceeds ${maxSize}`}`);
+  if (size === null || size > maxSize)
+    throw new Error(`frame content size ${size === null ? "missing" : `${size} exceeds ${maxSize}`}`);
   if (streamOut.length < STREAM_CHUNK) streamOut = Buffer.allocUnsafe(STREAM_CHUNK);
   let input = frame;
   let total = 0;

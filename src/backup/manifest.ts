@@ -23,14 +23,18 @@ export interface ManifestPiece {
   readonly sha256: string;
 }
 
-/** One regular file of the data directory (paths relative to it, `/`-separated; tablespaces under `pg_tblspc/<oid>/`). */
+/**
+ * One regular file of the data directory (paths relative to it, `/`-separated; tablespaces under `pg_tblspc/<oid>/`).
+ */
 export interface ManifestFile {
   readonly path: string;
   readonly size: number;
   readonly mode: number;
   /** Modification time, milliseconds since the epoch (as read at backup time). */
   readonly mtimeMs: number;
-  /** SHA-256 of the content for a one-piece file; for larger files the SHA-256 of the pieces' binary SHA-256s in order. */
+  /**
+   * SHA-256 of the content for a one-piece file; for larger files the SHA-256 of the pieces' binary SHA-256s in order.
+   */
   readonly sha256: string;
   /** Id of the backup that stored the bytes (this one, or an earlier one of the chain for an unchanged file). */
   readonly storedIn: string;
@@ -94,44 +98,56 @@ interface Envelope {
   readonly manifest: BackupManifest;
 }
 
-// Serializes a manifest into its checksummed envelope (pure).
+/** Serializes a manifest into its checksummed envelope (pure). */
 export const encodeManifest = (manifest: BackupManifest): Buffer => {
   const body = JSON.stringify(manifest);
   return Buffer.from(`{"sha256":"${sha256Of(body)}","manifest":${body}}\n`);
 };
 
-// Parses an envelope and checks its SHA-256; throws VERIFY_FAILED naming the key on any damage.
+/** Parses an envelope and checks its SHA-256; throws VERIFY_FAILED naming the key on any damage. */
 export const decodeManifest = (data: Buffer, key: string): BackupManifest => {
   let envelope: Envelope;
   try {
     envelope = JSON.parse(data.toString("utf8")) as Envelope;
   } catch (error) {
-    throw new ZopsError("VERIFY_FAILED", `unable to read manifest '${key}': not valid JSON`, { hint: "the manifest is damaged; restore from another backup", cause: error });
+    throw new ZopsError("VERIFY_FAILED", `unable to read manifest '${key}': not valid JSON`, {
+      hint: "the manifest is damaged; restore from another backup",
+      cause: error,
+    });
   }
   const body = JSON.stringify(envelope.manifest);
   if (!envelope.manifest || sha256Of(body) !== envelope.sha256) {
-    throw new ZopsError("VERIFY_FAILED", `unable to read manifest '${key}': checksum mismatch`, { hint: "the manifest is damaged; use another backup and run `zops verify`" });
+    throw new ZopsError("VERIFY_FAILED", `unable to read manifest '${key}': checksum mismatch`, {
+      hint: "the manifest is damaged; use another backup and run `zops verify`",
+    });
   }
   if (envelope.manifest.format > MANIFEST_FORMAT) {
-    throw new ZopsError("REPO_INVALID", `manifest '${key}' has format ${envelope.manifest.format}; this zops reads up to ${MANIFEST_FORMAT}`, { hint: "upgrade zops" });
+    throw new ZopsError(
+      "REPO_INVALID",
+      `manifest '${key}' has format ${envelope.manifest.format}; this zops reads up to ${MANIFEST_FORMAT}`,
+      { hint: "upgrade zops" },
+    );
   }
   return envelope.manifest;
 };
 
-// Reads and checks one backup's manifest; throws NOT_FOUND when the backup does not exist (or never completed).
+/** Reads and checks one backup's manifest; throws NOT_FOUND when the backup does not exist (or never completed). */
 export const readManifest = async (storage: Storage, id: string): Promise<BackupManifest> => {
   const key = backupManifestKey(id);
   try {
     return decodeManifest(await getBuffer(storage, key), key);
   } catch (error) {
     if (isZopsError(error, "STORAGE_NOT_FOUND")) {
-      throw new ZopsError("NOT_FOUND", `backup '${id}' does not exist in '${storage.location}'`, { hint: "list backups with `zops backups`", cause: error });
+      throw new ZopsError("NOT_FOUND", `backup '${id}' does not exist in '${storage.location}'`, {
+        hint: "list backups with `zops backups`",
+        cause: error,
+      });
     }
     throw error;
   }
 };
 
-// Ids of completed backups (those whose manifest exists), oldest first. One listing of backups/.
+/** Ids of completed backups (those whose manifest exists), oldest first. One listing of backups/. */
 export const listBackupIds = async (storage: Storage): Promise<string[]> => {
   const ids: string[] = [];
   for await (const info of storage.list(BACKUPS_PREFIX)) {
@@ -141,18 +157,19 @@ export const listBackupIds = async (storage: Storage): Promise<string[]> => {
   return ids.sort();
 };
 
-// Every completed backup's manifest, oldest first; a damaged manifest throws VERIFY_FAILED naming it.
+/** Every completed backup's manifest, oldest first; a damaged manifest throws VERIFY_FAILED naming it. */
 export const listBackups = async (storage: Storage): Promise<BackupManifest[]> => {
   const manifests: BackupManifest[] = [];
   for (const id of await listBackupIds(storage)) manifests.push(await readManifest(storage, id));
   return manifests;
 };
 
-// Resolves `latest` or an id to a manifest; throws NOT_FOUND when there is none.
+/** Resolves `latest` or an id to a manifest; throws NOT_FOUND when there is none. */
 export const resolveBackup = async (storage: Storage, idOrLatest = "latest"): Promise<BackupManifest> => {
   if (idOrLatest !== "latest") return readManifest(storage, idOrLatest);
   const ids = await listBackupIds(storage);
   const last = ids[ids.length - 1];
-  if (!last) throw new ZopsError("NOT_FOUND", `no backup in '${storage.location}'`, { hint: "take one with `zops backup`" });
+  if (!last)
+    throw new ZopsError("NOT_FOUND", `no backup in '${storage.location}'`, { hint: "take one with `zops backup`" });
   return readManifest(storage, last);
 };

@@ -27,20 +27,38 @@ export interface BackupStop {
 }
 
 const queryError = (what: string, error: unknown): ZopsError =>
-  new ZopsError("POSTGRES", `${what} failed: ${(error as Error).message}`, { hint: "check the PostgreSQL log; the backup user needs superuser or pg_backup_start/stop privileges", cause: error });
+  new ZopsError("POSTGRES", `${what} failed: ${(error as Error).message}`, {
+    hint: "check the PostgreSQL log; the backup user needs superuser or pg_backup_start/stop privileges",
+    cause: error,
+  });
 
-// Reads version, system identifier, WAL segment size, data directory and tablespaces; throws POSTGRES.
+/** Reads version, system identifier, WAL segment size, data directory and tablespaces; throws POSTGRES. */
 export const readClusterFacts = async (client: pg.Client): Promise<ClusterFacts> => {
   try {
-    const facts = await client.query<{ version: string; sysid: string; segsize: string; datadir: string; recovery: boolean; archive_mode: string }>(
-      `select current_setting('server_version_num') as version, (select system_identifier::text from pg_control_system()) as sysid,
-              (select setting from pg_settings where name = 'wal_segment_size') as segsize, current_setting('data_directory') as datadir,
-              pg_is_in_recovery() as recovery, current_setting('archive_mode') as archive_mode`,
+    const facts = await client.query<{
+      version: string;
+      sysid: string;
+      segsize: string;
+      datadir: string;
+      recovery: boolean;
+      archive_mode: string;
+    }>(
+      `select current_setting('server_version_num') as version, ` +
+        `(select system_identifier::text from pg_control_system()) as ` +
+        `sysid,
+              (select setting from pg_settings where ` +
+        `name = 'wal_segment_size') as segsize, ` +
+        `current_setting('data_directory') as datadir,
+              ` +
+        `pg_is_in_recovery() as recovery, ` +
+        `current_setting('archive_mode') as archive_mode`,
     );
     const row = facts.rows[0];
     if (!row) throw new Error("no row");
     const spaces = await client.query<{ oid: string; name: string; location: string }>(
-      "select oid::text as oid, spcname as name, pg_tablespace_location(oid) as location from pg_tablespace where spcname not in ('pg_default', 'pg_global') order by oid",
+      "select oid::text as oid, spcname as name, " +
+        "pg_tablespace_location(oid) as location from pg_tablespace " +
+        "where spcname not in ('pg_default', 'pg_global') order by oid",
     );
     return {
       pgVersion: Math.floor(Number(row.version) / 10000),
@@ -56,12 +74,24 @@ export const readClusterFacts = async (client: pg.Client): Promise<ClusterFacts>
   }
 };
 
-// Starts a non-exclusive backup (pg_backup_start on 15+, pg_start_backup on 13-14); returns the start LSN and timeline. Throws POSTGRES.
-export const startBackup = async (client: pg.Client, pgVersion: number, label: string, fast: boolean): Promise<BackupStart> => {
+/**
+ * Starts a non-exclusive backup (pg_backup_start on 15+, pg_start_backup on 13-14); returns the start LSN and timeline.
+ * Throws POSTGRES.
+ */
+export const startBackup = async (
+  client: pg.Client,
+  pgVersion: number,
+  label: string,
+  fast: boolean,
+): Promise<BackupStart> => {
   try {
-    const sql = pgVersion >= 15 ? "select pg_backup_start($1, $2)::text as lsn" : "select pg_start_backup($1, $2, false)::text as lsn";
+    const sql =
+      pgVersion >= 15
+        ? "select pg_backup_start($1, $2)::text as lsn"
+        : "select pg_start_backup($1, $2, false)::text as lsn";
     const lsn = (await client.query<{ lsn: string }>(sql, [label, fast])).rows[0]?.lsn;
-    const timeline = (await client.query<{ tli: number }>("select timeline_id as tli from pg_control_checkpoint()")).rows[0]?.tli;
+    const timeline = (await client.query<{ tli: number }>("select timeline_id as tli from pg_control_checkpoint()"))
+      .rows[0]?.tli;
     if (!lsn || timeline === undefined) throw new Error("no start LSN returned");
     return { lsn, timeline: Number(timeline) };
   } catch (error) {
@@ -69,7 +99,10 @@ export const startBackup = async (client: pg.Client, pgVersion: number, label: s
   }
 };
 
-// Stops the backup on the same connection (PostgreSQL switches to a new segment; zops waits for the archive itself, with a timeout, in wal-wait.ts); returns the stop LSN, backup_label and tablespace_map contents. Throws POSTGRES.
+/**
+ * Stops the backup on the same connection (PostgreSQL switches to a new segment; zops waits for the archive itself,
+ * with a timeout, in wal-wait.ts); returns the stop LSN, backup_label and tablespace_map contents. Throws POSTGRES.
+ */
 export const stopBackup = async (client: pg.Client, pgVersion: number): Promise<BackupStop> => {
   try {
     const sql =
@@ -78,7 +111,11 @@ export const stopBackup = async (client: pg.Client, pgVersion: number): Promise<
         : "select lsn::text as lsn, labelfile, spcmapfile from pg_stop_backup(false, false)";
     const row = (await client.query<{ lsn: string; labelfile: string; spcmapfile: string | null }>(sql)).rows[0];
     if (!row) throw new Error("no row returned");
-    return { lsn: row.lsn, backupLabel: row.labelfile, tablespaceMap: row.spcmapfile && row.spcmapfile.length > 0 ? row.spcmapfile : null };
+    return {
+      lsn: row.lsn,
+      backupLabel: row.labelfile,
+      tablespaceMap: row.spcmapfile && row.spcmapfile.length > 0 ? row.spcmapfile : null,
+    };
   } catch (error) {
     throw queryError("pg_backup_stop()", error);
   }

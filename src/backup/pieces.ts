@@ -1,5 +1,15 @@
 import { createHash } from "node:crypto";
-import { closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, futimesSync, openSync, readSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  futimesSync,
+  openSync,
+  readSync,
+  writeSync,
+} from "node:fs";
 import { compressFrame, decompressFrameChunks } from "./frame-codec.js";
 
 // The byte work of backups and restores, run inside worker threads (src/backup/worker.ts) so that
@@ -27,7 +37,10 @@ export interface PackResult {
   readonly pieces: PackedPiece[];
 }
 
-// Reads each piece, hashes it and compresses it into its own zstd frame; returns the object bytes and facts. Never throws for a file that vanished (reported as vanished); other I/O errors throw.
+/**
+ * Reads each piece, hashes it and compresses it into its own zstd frame; returns the object bytes and facts. Never
+ * throws for a file that vanished (reported as vanished); other I/O errors throw.
+ */
 export const packPieces = async (pieces: readonly PackPiece[], level: number): Promise<PackResult> => {
   const packed: PackedPiece[] = [];
   const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
@@ -44,7 +57,13 @@ export const packPieces = async (pieces: readonly PackPiece[], level: number): P
       data = grown;
     }
     frame.copy(data, offset);
-    packed.push({ size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex"), frameOffset: offset, frameLength: frame.length, vanished: content === undefined });
+    packed.push({
+      size: bytes.length,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      frameOffset: offset,
+      frameLength: frame.length,
+      vanished: content === undefined,
+    });
     offset += frame.length;
   }
   const exact = data.subarray(0, offset);
@@ -54,12 +73,16 @@ export const packPieces = async (pieces: readonly PackPiece[], level: number): P
 let readBuffer = Buffer.alloc(0);
 let objectBuffer = Buffer.alloc(0);
 
-// Reads a whole file (a repository object, a WAL file to push) into a per-thread buffer (valid until the next call); throws the fs error. Synchronous (worker threads only, see readRange).
+/**
+ * Reads a whole file (a repository object, a WAL file to push) into a per-thread buffer (valid until the next call);
+ * throws the fs error. Synchronous (worker threads only, see readRange).
+ */
 export const readWholeFile = (path: string): Buffer => {
   const fd = openSync(path, "r");
   try {
     const size = fstatSync(fd).size;
-    if (objectBuffer.length < size) objectBuffer = Buffer.allocUnsafe(Math.max(size, objectBuffer.length * 2, 1024 * 1024));
+    if (objectBuffer.length < size)
+      objectBuffer = Buffer.allocUnsafe(Math.max(size, objectBuffer.length * 2, 1024 * 1024));
     let filled = 0;
     while (filled < size) {
       const bytesRead = readSync(fd, objectBuffer, filled, size - filled, filled);
@@ -72,7 +95,9 @@ export const readWholeFile = (path: string): Buffer => {
   }
 };
 
-// Reads `length` bytes at `offset` (fewer at end of file) into a per-thread buffer (valid until the next call); undefined when the file does not exist. Synchronous on purpose: it runs on a worker thread, where blocking is free and libuv's small shared thread pool (also serving the main thread) would only add hops and contention.
+// Reads `length` bytes at `offset` (fewer at end of file) into a per-thread buffer (valid until the next call);
+// undefined when the file does not exist. Synchronous on purpose: it runs on a worker thread, where blocking is free
+// and libuv's small shared thread pool (also serving the main thread) would only add hops and contention.
 const readRange = async (path: string, offset: number, length: number): Promise<Buffer | undefined> => {
   let fd: number;
   try {
@@ -105,7 +130,9 @@ export interface UnpackPiece {
   readonly frameLength: number;
   readonly size: number;
   readonly sha256: string;
-  /** The piece is the whole file: create (truncate) it, then set mode, owner and mtime. Without it the file must exist. */
+  /**
+   * The piece is the whole file: create (truncate) it, then set mode, owner and mtime. Without it the file must exist.
+   */
   readonly whole?: { readonly mode: number; readonly mtimeMs: number; readonly uid?: number; readonly gid?: number };
 }
 
@@ -115,13 +142,29 @@ export interface UnpackProblem {
   readonly message: string;
 }
 
-// Checks the object's SHA-256 (when `objectSha256` is given: whole objects only), then decompresses every piece, checks its size and SHA-256 and writes it at its offset. Returns problems instead of throwing, so the caller can name every damaged file.
-export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: string | undefined, pieces: readonly UnpackPiece[]): Promise<UnpackProblem[]> => {
+/**
+ * Checks the object's SHA-256 (when `objectSha256` is given: whole objects only), then decompresses every piece, checks
+ * its size and SHA-256 and writes it at its offset. Returns problems instead of throwing, so the caller can name every
+ * damaged file.
+ */
+export const unpackPieces = async (
+  data: Uint8Array,
+  key: string,
+  objectSha256: string | undefined,
+  pieces: readonly UnpackPiece[],
+): Promise<UnpackProblem[]> => {
   if (objectSha256 !== undefined) {
     const actual = createHash("sha256").update(data).digest("hex");
     if (actual !== objectSha256) {
       const files = [...new Set(pieces.map((piece) => piece.path))];
-      return [{ path: files[0], message: `object '${key}' checksum mismatch (expected ${objectSha256}, got ${actual}); it holds ${describeFiles(files)}` }];
+      return [
+        {
+          path: files[0],
+          message:
+            `object '${key}' checksum mismatch (expected ${objectSha256}, ` +
+            `got ${actual}); it holds ${describeFiles(files)}`,
+        },
+      ];
     }
   }
   const problems: UnpackProblem[] = [];
@@ -132,39 +175,53 @@ export const unpackPieces = async (data: Uint8Array, key: string, objectSha256: 
     try {
       if (piece.absolute) fd = openSync(piece.absolute, piece.whole ? "w" : "r+", piece.whole?.mode);
       let offset = piece.fileOffset;
-      size = decompressFrameChunks(data.subarray(piece.frameOffset, piece.frameOffset + piece.frameLength), piece.size, (chunk) => {
-        hash.update(chunk);
-        if (fd !== undefined) offset += writeFully(fd, chunk, offset);
-      });
+      size = decompressFrameChunks(
+        data.subarray(piece.frameOffset, piece.frameOffset + piece.frameLength),
+        piece.size,
+        (chunk) => {
+          hash.update(chunk);
+          if (fd !== undefined) offset += writeFully(fd, chunk, offset);
+        },
+      );
       if (fd !== undefined && piece.whole) finishFile(fd, piece.whole);
     } catch (error) {
       // An errno (ENOSPC, EIO, EACCES...) is this machine's disk, not the backup.
       const local = typeof (error as NodeJS.ErrnoException).code === "string";
-      const message = local ? `file '${piece.path}' could not be written to ${piece.absolute}: ${(error as Error).message}` : `file '${piece.path}' in object '${key}' is corrupt: ${(error as Error).message}`;
+      const message = local
+        ? `file '${piece.path}' could not be written to ${piece.absolute}: ${(error as Error).message}`
+        : `file '${piece.path}' in object '${key}' is corrupt: ${(error as Error).message}`;
       problems.push({ path: piece.path, message });
       continue;
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
-    // Written before it is checked (streamed, as pgBackRest does): a mismatch fails the whole restore, which never hands over the directory.
+    // Written before it is checked (streamed, as pgBackRest does): a mismatch fails the whole restore, which never
+    // hands over the directory.
     if (size !== piece.size || hash.digest("hex") !== piece.sha256) {
-      problems.push({ path: piece.path, message: `file '${piece.path}' (offset ${piece.fileOffset}) in object '${key}' checksum mismatch` });
+      problems.push({
+        path: piece.path,
+        message: `file '${piece.path}' (offset ${piece.fileOffset}) in object '${key}' checksum mismatch`,
+      });
     }
   }
   return problems;
 };
 
 const describeFiles = (files: readonly string[]): string =>
-  files.length <= 3 ? files.map((file) => `'${file}'`).join(", ") : `'${files[0]}', '${files[1]}' and ${files.length - 2} more files`;
+  files.length <= 3
+    ? files.map((file) => `'${file}'`).join(", ")
+    : `'${files[0]}', '${files[1]}' and ${files.length - 2} more files`;
 
 // Writes all of `content` at `offset` (synchronously: worker threads only, see readRange); returns its length.
 const writeFully = (fd: number, content: Buffer, offset: number): number => {
   let written = 0;
-  while (written < content.length) written += writeSync(fd, content, written, content.length - written, offset + written);
+  while (written < content.length)
+    written += writeSync(fd, content, written, content.length - written, offset + written);
   return written;
 };
 
-// Gives a whole (one-piece) file its mode, owner and mtime, and fsyncs it (as pgBackRest does: a restore is durable when it says so).
+// Gives a whole (one-piece) file its mode, owner and mtime, and fsyncs it (as pgBackRest does: a restore is durable
+// when it says so).
 const finishFile = (fd: number, whole: NonNullable<UnpackPiece["whole"]>): void => {
   fchmodSync(fd, whole.mode);
   if (whole.uid !== undefined && whole.gid !== undefined) fchownSync(fd, whole.uid, whole.gid);
@@ -180,7 +237,7 @@ export interface HashPiece {
   readonly sha256: string;
 }
 
-// True when every range of the local file has the recorded SHA-256 (false when the file is missing or shorter).
+/** True when every range of the local file has the recorded SHA-256 (false when the file is missing or shorter). */
 export const piecesMatch = async (pieces: readonly HashPiece[]): Promise<boolean> => {
   for (const piece of pieces) {
     const content = await readRange(piece.absolute, piece.offset, piece.length);

@@ -28,11 +28,18 @@ export interface BackupPlan {
   readonly copyBytes: number;
 }
 
-// True when `file` provably has the content `previous` recorded: same size and mtime, and that mtime lies MTIME_MARGIN_MS before the previous backup started, so no write after that backup began can hide behind a coarse timestamp. Pure.
+/**
+ * True when `file` provably has the content `previous` recorded: same size and mtime, and that mtime lies
+ * MTIME_MARGIN_MS before the previous backup started, so no write after that backup began can hide behind a coarse
+ * timestamp. Pure.
+ */
 export const isUnchanged = (file: FoundFile, previous: ManifestFile | undefined, previousStartMs: number): boolean =>
-  previous !== undefined && previous.size === file.size && previous.mtimeMs === file.mtimeMs && file.mtimeMs < previousStartMs - MTIME_MARGIN_MS;
+  previous !== undefined &&
+  previous.size === file.size &&
+  previous.mtimeMs === file.mtimeMs &&
+  file.mtimeMs < previousStartMs - MTIME_MARGIN_MS;
 
-// Splits files into referenced and copied and packs the copied bytes into object jobs (large pieces first). Pure.
+/** Splits files into referenced and copied and packs the copied bytes into object jobs (large pieces first). Pure. */
 export const planBackup = (files: readonly FoundFile[], previous?: BackupManifest): BackupPlan => {
   const previousByPath = new Map(previous?.files.map((file) => [file.path, file]));
   const previousStartMs = previous ? Date.parse(previous.startedAt) : 0;
@@ -69,7 +76,10 @@ export const planBackup = (files: readonly FoundFile[], previous?: BackupManifes
   return { copied, referenced, jobs, copyBytes };
 };
 
-// The file digest the manifest records: SHA-256 of the content for 0-1 pieces, else SHA-256 of the pieces' binary SHA-256s in order. Pure.
+/**
+ * The file digest the manifest records: SHA-256 of the content for 0-1 pieces, else SHA-256 of the pieces' binary
+ * SHA-256s in order. Pure.
+ */
 export const fileDigest = (pieceHashes: readonly string[]): string => {
   if (pieceHashes.length === 0) return createHash("sha256").digest("hex");
   if (pieceHashes.length === 1) return pieceHashes[0] as string;

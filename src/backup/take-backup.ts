@@ -13,7 +13,14 @@ import { makeBackupId } from "./backup-id.js";
 import { pickParent } from "./chains.js";
 import { copyFiles, type CopyProgress, type CopyResult } from "./copy-files.js";
 import { encodeManifest, listBackupIds, listBackups, MANIFEST_FORMAT, type BackupManifest } from "./manifest.js";
-import { startBackup, stopBackup, readClusterFacts, type BackupStart, type BackupStop, type ClusterFacts } from "./pg-session.js";
+import {
+  startBackup,
+  stopBackup,
+  readClusterFacts,
+  type BackupStart,
+  type BackupStop,
+  type ClusterFacts,
+} from "./pg-session.js";
 import { planBackup, type BackupPlan } from "./plan.js";
 import { waitForWal } from "./wal-wait.js";
 import { walkDataDirectory, type WalkResult } from "./walk.js";
@@ -52,22 +59,37 @@ const need = <T>(value: T | undefined, what: string): T => {
   return value;
 };
 
-// Opens the repository, connects, checks the cluster identity and that postgres.dataDir is the server's data directory, and picks type, parent and id. Read-only except cluster.json on first use.
+/**
+ * Opens the repository, connects, checks the cluster identity and that postgres.dataDir is the server's data directory,
+ * and picks type, parent and id. Read-only except cluster.json on first use.
+ */
 export const prepareBackup = async (run: BackupRun): Promise<void> => {
   await openRepository(run.storage);
   run.client = await connectPostgres(run.config.postgres, { applicationName: "zops backup" });
   const facts = await readClusterFacts(run.client);
   run.facts = facts;
-  if (facts.inRecovery) throw new ZopsError("PRECONDITION", "PostgreSQL is in recovery (a standby): zops backs up the primary", { hint: "point postgres.host/port at the primary" });
+  if (facts.inRecovery)
+    throw new ZopsError("PRECONDITION", "PostgreSQL is in recovery (a standby): zops backs up the primary", {
+      hint: "point postgres.host/port at the primary",
+    });
   const configured = await realpath(run.config.postgres.dataDir).catch(() => run.config.postgres.dataDir);
   const actual = await realpath(facts.dataDirectory).catch(() => facts.dataDirectory);
   if (configured !== actual) {
-    throw new ZopsError("PRECONDITION", `postgres.dataDir '${run.config.postgres.dataDir}' is not the data directory of the server at ${run.config.postgres.host}:${run.config.postgres.port} ('${facts.dataDirectory}')`, {
-      hint: "set postgres.dataDir to the server's data_directory (SHOW data_directory)",
-    });
+    throw new ZopsError(
+      "PRECONDITION",
+      `postgres.dataDir '${run.config.postgres.dataDir}' is not the ` +
+        `data directory of the server at ` +
+        `${run.config.postgres.host}:${run.config.postgres.port} ` +
+        `('${facts.dataDirectory}')`,
+      {
+        hint: "set postgres.dataDir to the server's data_directory (SHOW data_directory)",
+      },
+    );
   }
   if (facts.archiveMode === "off") {
-    throw new ZopsError("PRECONDITION", "archive_mode is off: a base backup without archived WAL cannot be restored", { hint: "set archive_mode = on and archive_command = 'zops wal-push %p', then restart PostgreSQL" });
+    throw new ZopsError("PRECONDITION", "archive_mode is off: a base backup without archived WAL cannot be restored", {
+      hint: "set archive_mode = on and archive_command = 'zops wal-push %p', then restart PostgreSQL",
+    });
   }
   await ensureClusterIdentity(run.storage, facts.systemIdentifier, facts.pgVersion);
   const backups = await listBackups(run.storage);
@@ -83,15 +105,27 @@ export const prepareBackup = async (run: BackupRun): Promise<void> => {
   run.id = makeBackupId(run.type, run.startedAt, new Set(await listBackupIds(run.storage)));
 };
 
-// Calls pg_backup_start on the held connection (checkpoint first: fast or spread per backup.fastCheckpoint).
+/** Calls pg_backup_start on the held connection (checkpoint first: fast or spread per backup.fastCheckpoint). */
 export const beginBackup = async (run: BackupRun): Promise<void> => {
   const facts = need(run.facts, "the cluster");
   run.startedAt = new Date();
-  run.start = await startBackup(need(run.client, "the connection"), facts.pgVersion, `zops ${need(run.id, "the id")}`, run.config.backup.fastCheckpoint);
+  run.start = await startBackup(
+    need(run.client, "the connection"),
+    facts.pgVersion,
+    `zops ${need(run.id, "the id")}`,
+    run.config.backup.fastCheckpoint,
+  );
 };
 
-// Lists the data directory, plans the copy (referencing unchanged files of the parent) and stores the objects on `processes` threads.
-export const copyDataDirectory = async (run: BackupRun, onProgress?: (progress: CopyProgress, plan: BackupPlan) => void, signal?: AbortSignal): Promise<void> => {
+/**
+ * Lists the data directory, plans the copy (referencing unchanged files of the parent) and stores the objects on
+ * `processes` threads.
+ */
+export const copyDataDirectory = async (
+  run: BackupRun,
+  onProgress?: (progress: CopyProgress, plan: BackupPlan) => void,
+  signal?: AbortSignal,
+): Promise<void> => {
   const dataDir = run.config.postgres.dataDir;
   const spool = run.config.wal.spoolDir ? relative(dataDir, run.config.wal.spoolDir) : undefined;
   const extra = spool && !spool.startsWith("..") && spool !== "" ? [spool] : [];
@@ -101,14 +135,18 @@ export const copyDataDirectory = async (run: BackupRun, onProgress?: (progress: 
   const started = performance.now();
   const pool = new WorkerPool(run.config.backup.processes);
   try {
-    run.copy = await copyFiles(run.storage, pool, need(run.id, "the id"), plan, { level: run.config.backup.compressLevel, signal, onProgress: (progress) => onProgress?.(progress, plan) });
+    run.copy = await copyFiles(run.storage, pool, need(run.id, "the id"), plan, {
+      level: run.config.backup.compressLevel,
+      signal,
+      onProgress: (progress) => onProgress?.(progress, plan),
+    });
   } finally {
     await pool.close();
   }
   run.copyMs = performance.now() - started;
 };
 
-// Calls pg_backup_stop on the same connection and keeps backup_label and tablespace_map.
+/** Calls pg_backup_stop on the same connection and keeps backup_label and tablespace_map. */
 export const endBackup = async (run: BackupRun): Promise<void> => {
   run.stop = await stopBackup(need(run.client, "the connection"), need(run.facts, "the cluster").pgVersion);
   run.stoppedAt = new Date();
@@ -117,19 +155,35 @@ export const endBackup = async (run: BackupRun): Promise<void> => {
 };
 
 /** First and last segment a backup needs for consistency. */
-export const neededWal = (start: BackupStart, stopLsn: string, segmentSize: number): { first: string; last: string } => ({
+export const neededWal = (
+  start: BackupStart,
+  stopLsn: string,
+  segmentSize: number,
+): { first: string; last: string } => ({
   first: segmentForLsn(start.lsn, start.timeline, segmentSize),
   last: segmentForLsn(parseLsn(stopLsn) - 1n, start.timeline, segmentSize),
 });
 
-// Waits until the WAL from the start segment through the stop LSN's segment is in the repository (backup.archiveTimeoutSeconds).
-export const awaitBackupWal = async (run: BackupRun, onWait?: (missing: readonly string[]) => void, signal?: AbortSignal): Promise<void> => {
+/**
+ * Waits until the WAL from the start segment through the stop LSN's segment is in the repository
+ * (backup.archiveTimeoutSeconds).
+ */
+export const awaitBackupWal = async (
+  run: BackupRun,
+  onWait?: (missing: readonly string[]) => void,
+  signal?: AbortSignal,
+): Promise<void> => {
   const facts = need(run.facts, "the cluster");
   const { first, last } = neededWal(need(run.start, "the start"), need(run.stop, "the stop").lsn, facts.walSegmentSize);
-  await waitForWal(run.storage, first, last, { segmentSize: facts.walSegmentSize, timeoutMs: run.config.backup.archiveTimeoutSeconds * 1000, onWait, signal });
+  await waitForWal(run.storage, first, last, {
+    segmentSize: facts.walSegmentSize,
+    timeoutMs: run.config.backup.archiveTimeoutSeconds * 1000,
+    onWait,
+    signal,
+  });
 };
 
-// Builds and stores the manifest, last: from this moment the backup exists. Atomic put.
+/** Builds and stores the manifest, last: from this moment the backup exists. Atomic put. */
 export const writeManifest = async (run: BackupRun): Promise<BackupManifest> => {
   const facts = need(run.facts, "the cluster");
   const start = need(run.start, "the start");
@@ -173,7 +227,9 @@ export const writeManifest = async (run: BackupRun): Promise<BackupManifest> => 
     },
     directories: walk.directories,
     files,
-    objects: [...new Map([...(run.parent?.objects ?? []), ...copy.objects].map((object) => [object.key, object])).values()]
+    objects: [
+      ...new Map([...(run.parent?.objects ?? []), ...copy.objects].map((object) => [object.key, object])).values(),
+    ]
       .filter((object) => referencedObjects.has(object.key))
       .sort((a, b) => (a.key < b.key ? -1 : 1)),
   };
@@ -182,7 +238,10 @@ export const writeManifest = async (run: BackupRun): Promise<BackupManifest> => 
   return manifest;
 };
 
-// Undoes a failed backup: ends the PostgreSQL session (which aborts backup mode) and deletes what this run stored (best effort; `zops expire` removes anything left). Never deletes a written manifest's backup.
+/**
+ * Undoes a failed backup: ends the PostgreSQL session (which aborts backup mode) and deletes what this run stored (best
+ * effort; `zops expire` removes anything left). Never deletes a written manifest's backup.
+ */
 export const abandonBackup = async (run: BackupRun): Promise<void> => {
   await run.client?.end().catch(() => undefined);
   run.client = undefined;

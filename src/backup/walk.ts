@@ -22,8 +22,14 @@ export interface WalkResult {
 
 const DATABASE_DIRECTORY = /^(base\/[0-9]+|pg_tblspc\/[0-9]+\/[^/]+\/[0-9]+)$/;
 
-// Lists the data directory (following pg_tblspc links) minus the exclusions; files that vanish while listing are skipped (WAL replay recreates or drops them). Throws PRECONDITION when the directory is unreadable.
-export const walkDataDirectory = async (dataDir: string, extraExcluded: readonly string[] = []): Promise<WalkResult> => {
+/**
+ * Lists the data directory (following pg_tblspc links) minus the exclusions; files that vanish while listing are
+ * skipped (WAL replay recreates or drops them). Throws PRECONDITION when the directory is unreadable.
+ */
+export const walkDataDirectory = async (
+  dataDir: string,
+  extraExcluded: readonly string[] = [],
+): Promise<WalkResult> => {
   const result: WalkResult = { files: [], directories: [], tablespaceLinks: [] };
   const visit = async (relative: string, absolute: string): Promise<void> => {
     let names: string[];
@@ -31,7 +37,10 @@ export const walkDataDirectory = async (dataDir: string, extraExcluded: readonly
       names = (await readdir(absolute)).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT" && relative !== "") return;
-      throw new ZopsError("PRECONDITION", `unable to read '${absolute}': ${(error as Error).message}`, { hint: "run zops backup as root or as the PostgreSQL OS user", cause: error });
+      throw new ZopsError("PRECONDITION", `unable to read '${absolute}': ${(error as Error).message}`, {
+        hint: "run zops backup as root or as the PostgreSQL OS user",
+        cause: error,
+      });
     }
     const skipped = DATABASE_DIRECTORY.test(relative) ? unloggedRelationFiles(names) : new Set<string>();
     for (const name of names) {

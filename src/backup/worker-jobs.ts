@@ -6,7 +6,14 @@ import type { HashPiece, PackPiece, PackResult, UnpackPiece, UnpackProblem } fro
 export type WorkerJob =
   | { readonly kind: "pack"; readonly pieces: readonly PackPiece[]; readonly level: number }
   /** `data`: the object's bytes, or `path`: the local file holding them (file repositories: read on the thread). */
-  | { readonly kind: "unpack"; readonly data?: Uint8Array; readonly path?: string; readonly key: string; readonly objectSha256?: string; readonly pieces: readonly UnpackPiece[] }
+  | {
+      readonly kind: "unpack";
+      readonly data?: Uint8Array;
+      readonly path?: string;
+      readonly key: string;
+      readonly objectSha256?: string;
+      readonly pieces: readonly UnpackPiece[];
+    }
   | { readonly kind: "match"; readonly pieces: readonly HashPiece[] }
   | { readonly kind: "wal"; readonly path: string; readonly level: number };
 
@@ -23,4 +30,6 @@ export interface WorkerRequest {
   readonly job: WorkerJob;
 }
 
-export type WorkerReply = { readonly id: number; readonly ok: true; readonly result: unknown } | { readonly id: number; readonly ok: false; readonly message: string; readonly code?: string };
+export type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number; readonly ok: false; readonly message: string; readonly code?: string };

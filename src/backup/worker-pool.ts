@@ -6,21 +6,46 @@ import { Worker } from "node:worker_threads";
 import { ZopsError } from "../errors/index.js";
 import type { WorkerJob, WorkerReply, WorkerResultOf } from "./worker-jobs.js";
 
-/** How to start a worker thread: a bundled script, or (from TypeScript sources) a bootstrap that loads worker.ts through tsx. */
-export type WorkerEntry = { readonly kind: "file"; readonly url: URL } | { readonly kind: "eval"; readonly code: string };
+/**
+ * How to start a worker thread: a bundled script, or (from TypeScript sources) a bootstrap that loads worker.ts through
+ * tsx.
+ */
+export type WorkerEntry =
+  | { readonly kind: "file"; readonly url: URL }
+  | { readonly kind: "eval"; readonly code: string };
 
-// Finds the worker entry next to this module: the bundled `zops-worker.js` beside dist/bin/zops.js, or, when running from sources (vitest, tsx), an eval bootstrap that imports `worker.ts` with tsx's tsImport (Node 20 workers ignore --import loaders). Throws INTERNAL when neither exists.
+/**
+ * Finds the worker entry next to this module: the bundled `zops-worker.js` beside dist/bin/zops.js, or, when running
+ * from sources (vitest, tsx), an eval bootstrap that imports `worker.ts` with tsx's tsImport (Node 20 workers ignore
+ * --import loaders). Throws INTERNAL when neither exists.
+ */
 export const locateWorker = (moduleUrl: string = import.meta.url): WorkerEntry => {
   if (moduleUrl.endsWith(".ts")) {
-    const api = pathToFileURL(createRequire(moduleUrl).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+    const api = pathToFileURL(
+      createRequire(moduleUrl)
+        .resolve("tsx/esm/api")
+        .replace(/\.cjs$/, ".mjs"),
+    ).href;
     const worker = new URL("./worker.ts", moduleUrl).href;
-    return { kind: "eval", code: `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(moduleUrl)}));` };
+    return {
+      kind: "eval",
+      code:
+        `import(${JSON.stringify(api)}).then((tsx) => ` +
+        `tsx.tsImport(${JSON.stringify(worker)}, ` +
+        `${JSON.stringify(moduleUrl)}));`,
+    };
   }
   const dir = dirname(fileURLToPath(moduleUrl));
-  for (const candidate of [join(dir, "zops-worker.js"), join(dir, "..", "zops-worker.js"), join(dir, "..", "bin", "zops-worker.js")]) {
+  for (const candidate of [
+    join(dir, "zops-worker.js"),
+    join(dir, "..", "zops-worker.js"),
+    join(dir, "..", "bin", "zops-worker.js"),
+  ]) {
     if (existsSync(candidate)) return { kind: "file", url: pathToFileURL(candidate) };
   }
-  throw new ZopsError("INTERNAL", `the zops worker script (zops-worker.js) was not found near ${dir}`, { hint: "rebuild zops (npm run build) so dist/bin/zops-worker.js exists" });
+  throw new ZopsError("INTERNAL", `the zops worker script (zops-worker.js) was not found near ${dir}`, {
+    hint: "rebuild zops (npm run build) so dist/bin/zops-worker.js exists",
+  });
 };
 
 interface Pending {
@@ -41,7 +66,10 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
 
-  constructor(readonly size: number, entry: WorkerEntry = locateWorker()) {
+  constructor(
+    readonly size: number,
+    entry: WorkerEntry = locateWorker(),
+  ) {
     for (let index = 0; index < size; index += 1) {
       const worker = entry.kind === "file" ? new Worker(entry.url) : new Worker(entry.code, { eval: true });
       const slot: Slot = { worker, busy: false };
@@ -60,7 +88,8 @@ export class WorkerPool {
     return this.pending.size;
   }
 
-  // Runs a job on the next free thread; `transfer` buffers move to the thread (unusable here afterwards). Rejects with the thread's error.
+  // Runs a job on the next free thread; `transfer` buffers move to the thread (unusable here afterwards). Rejects with
+  // the thread's error.
   run<J extends WorkerJob>(job: J, transfer: ArrayBuffer[] = []): Promise<WorkerResultOf<J>> {
     if (this.closed) return Promise.reject(new ZopsError("INTERNAL", "worker pool is closed"));
     const id = this.nextId++;
@@ -103,7 +132,8 @@ export class WorkerPool {
   }
 
   private fail(error: Error): void {
-    for (const { reject } of this.pending.values()) reject(new ZopsError("INTERNAL", `worker thread failed: ${error.message}`, { cause: error }));
+    for (const { reject } of this.pending.values())
+      reject(new ZopsError("INTERNAL", `worker thread failed: ${error.message}`, { cause: error }));
     this.pending.clear();
   }
 }

@@ -5,8 +5,11 @@ import { openStorage } from "../storage/open.js";
 import type { Storage } from "../storage/storage.js";
 import type { ArchiverStats, CheckContext, ReadyBacklog } from "./probe.js";
 
-// Builds the shared, lazy context of one `zops check` run; close() releases the connection and storage.
-export const createCheckContext = (config: ZopsConfig, now: () => Date = () => new Date()): CheckContext & { close(): Promise<void> } => {
+/** Builds the shared, lazy context of one `zops check` run; close() releases the connection and storage. */
+export const createCheckContext = (
+  config: ZopsConfig,
+  now: () => Date = () => new Date(),
+): CheckContext & { close(): Promise<void> } => {
   let client: Promise<pg.Client> | undefined;
   let storage: Promise<Storage> | undefined;
   let archiver: Promise<ArchiverStats> | undefined;
@@ -26,11 +29,15 @@ export const createCheckContext = (config: ZopsConfig, now: () => Date = () => n
     query,
     archiver: () =>
       (archiver ??= query<ArchiverStats>(
-        "select archived_count::int, failed_count::int, last_archived_wal, last_archived_time, last_failed_wal, last_failed_time, now() as now from pg_stat_archiver",
+        "select archived_count::int, failed_count::int, " +
+          "last_archived_wal, last_archived_time, last_failed_wal, " +
+          "last_failed_time, now() as now from pg_stat_archiver",
       ).then((rows) => rows[0] as ArchiverStats)),
     readyBacklog: () =>
       (backlog ??= query<{ count: number; oldest: number | null }>(
-        "select count(*)::int as count, extract(epoch from now() - min(modification))::float8 as oldest from pg_ls_archive_statusdir() where name like '%.ready'",
+        "select count(*)::int as count, extract(epoch from now() - " +
+          "min(modification))::float8 as oldest from " +
+          "pg_ls_archive_statusdir() where name like '%.ready'",
       ).then((rows) => ({ count: rows[0]?.count ?? 0, oldestAgeSeconds: rows[0]?.oldest ?? undefined }))),
     storage: () => (storage ??= openStorage(config)),
     close: async () => {

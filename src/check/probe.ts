@@ -55,12 +55,13 @@ export type Probe = (context: CheckContext) => Promise<ProbeResult>;
 
 const SEVERITY: Record<ProbeStatus, number> = { ok: 0, warning: 1, unknown: 2, critical: 3 };
 
-// The worst of several statuses (critical > unknown > warning > ok); ok for none.
+/** The worst of several statuses (critical > unknown > warning > ok); ok for none. */
 export const worstStatus = (statuses: readonly ProbeStatus[]): ProbeStatus =>
   statuses.reduce<ProbeStatus>((worst, status) => (SEVERITY[status] > SEVERITY[worst] ? status : worst), "ok");
 
-// Nagios exit status of a status: ok 0, warning 1, critical 2, unknown 3.
+/** Nagios exit status of a status: ok 0, warning 1, critical 2, unknown 3. */
 export const nagiosExit = (status: ProbeStatus): number => ({ ok: 0, warning: 1, critical: 2, unknown: 3 })[status];
 
-// Status of `value` against thresholds where higher is worse (pure).
-export const rate = (value: number, limits: Thresholds): ProbeStatus => (value >= limits.crit ? "critical" : value >= limits.warn ? "warning" : "ok");
+/** Status of `value` against thresholds where higher is worse (pure). */
+export const rate = (value: number, limits: Thresholds): ProbeStatus =>
+  value >= limits.crit ? "critical" : value >= limits.warn ? "warning" : "ok";

@@ -22,9 +22,18 @@ export interface BackupOptions {
   readonly secrets?: boolean;
 }
 
-type BackupContext = DatabasePartContext & ExpirePartContext & UploadsPartContext & SecretsPartContext & FingerprintPartContext & FilesExpirePartContext;
+type BackupContext = DatabasePartContext &
+  ExpirePartContext &
+  UploadsPartContext &
+  SecretsPartContext &
+  FingerprintPartContext &
+  FilesExpirePartContext;
 
-// `zops backup`, the nightly job: under the backup lock, runs the database backup, data fingerprints, uploads snapshot and secrets archive as independent Listr parts (one failing does not stop the others), then retention when every part succeeded. Exit 0, or PARTIAL (13) naming the failed parts; a failed database backup alone keeps its own error code.
+/**
+ * `zops backup`, the nightly job: under the backup lock, runs the database backup, data fingerprints, uploads snapshot
+ * and secrets archive as independent Listr parts (one failing does not stop the others), then retention when every part
+ * succeeded. Exit 0, or PARTIAL (13) naming the failed parts; a failed database backup alone keeps its own error code.
+ */
 export const runBackup = async (globals: GlobalOptions, options: BackupOptions = {}): Promise<CommandResult> => {
   const type = options.type ?? "full";
   if (type !== "full" && type !== "incr") throw new ZopsError("USAGE", `--type must be full or incr, got '${type}'`);
@@ -40,8 +49,12 @@ export const runBackup = async (globals: GlobalOptions, options: BackupOptions =
         [
           databaseBackupTask<BackupContext>(run),
           fingerprintTask<BackupContext>(config, storage),
-          uploadsSnapshotTask<BackupContext>(storage, config, { disabled: options.uploads === false ? "--no-uploads" : undefined }),
-          secretsArchiveTask<BackupContext>(storage, config, { disabled: options.secrets === false ? "--no-secrets" : undefined }),
+          uploadsSnapshotTask<BackupContext>(storage, config, {
+            disabled: options.uploads === false ? "--no-uploads" : undefined,
+          }),
+          secretsArchiveTask<BackupContext>(storage, config, {
+            disabled: options.secrets === false ? "--no-secrets" : undefined,
+          }),
           expireTask<BackupContext>(storage, config.backup.retention.full, {
             dryRun: false,
             skipReason: (current) => (failedPart(current) ? "a part of the backup failed: nothing is expired" : false),
@@ -49,7 +62,8 @@ export const runBackup = async (globals: GlobalOptions, options: BackupOptions =
           filesExpireTask<BackupContext>(storage, config, {
             dryRun: false,
             keepSince: (current) => oldestKept(current),
-            skipReason: (current) => (failedPart(current) || current.expire?.error ? "a part of the backup failed: nothing is expired" : false),
+            skipReason: (current) =>
+              failedPart(current) || current.expire?.error ? "a part of the backup failed: nothing is expired" : false,
           }),
         ],
         globals,
@@ -80,10 +94,15 @@ const failures = (ctx: BackupContext): { part: string; error: unknown }[] =>
     { part: "secrets", error: ctx.secrets?.error },
   ].filter((entry) => entry.error !== undefined);
 
-// The command's result: when only the database part ran and failed, its own error; otherwise PARTIAL naming each failed part, with every part's outcome in the JSON.
+// The command's result: when only the database part ran and failed, its own error; otherwise PARTIAL naming each failed
+// part, with every part's outcome in the JSON.
 const summarize = (ctx: BackupContext, elapsedMs: number): CommandResult => {
   const manifest = ctx.database.manifest;
-  const failed = [...failures(ctx), ...(ctx.expire?.error ? [{ part: "expire", error: ctx.expire.error }] : []), ...(ctx.filesExpire?.error ? [{ part: "files expire", error: ctx.filesExpire.error }] : [])];
+  const failed = [
+    ...failures(ctx),
+    ...(ctx.expire?.error ? [{ part: "expire", error: ctx.expire.error }] : []),
+    ...(ctx.filesExpire?.error ? [{ part: "files expire", error: ctx.filesExpire.error }] : []),
+  ];
   const otherParts = [ctx.uploads?.result, ctx.secrets?.result].some(Boolean);
   if (!manifest && !otherParts && failed.length === 1 && failed[0]?.part === "database") {
     const error = failed[0].error;
@@ -93,30 +112,78 @@ const summarize = (ctx: BackupContext, elapsedMs: number): CommandResult => {
   const json = {
     ok: failed.length === 0,
     elapsedMs: Math.round(elapsedMs),
-    failedParts: failed.map((entry) => ({ part: entry.part, error: messageOf(entry.error), code: entry.error instanceof ZopsError ? entry.error.code : "INTERNAL" })),
-    database: manifest ? { ...describeBackup(manifest, ctx.database.note), elapsedMs: Math.round(ctx.database.elapsedMs ?? 0) } : undefined,
-    fingerprints: ctx.fingerprints && !ctx.fingerprints.error ? { tables: ctx.fingerprints.tables, lsn: ctx.fingerprints.lsn } : undefined,
-    uploads: ctx.uploads?.result ? { id: ctx.uploads.result.id, ...ctx.uploads.result.stats, bytesWritten: ctx.uploads.result.bytesWritten, warnings: ctx.uploads.warnings } : ctx.uploads?.skipped ? { skipped: ctx.uploads.skipped } : undefined,
-    secrets: ctx.secrets?.result ? { id: ctx.secrets.result.id, files: ctx.secrets.result.files, size: ctx.secrets.result.size } : ctx.secrets?.skipped ? { skipped: ctx.secrets.skipped } : undefined,
-    expire: ctx.expire ? { applied: ctx.expire.applied, skipped: ctx.expire.skipped, plan: ctx.expire.plan && { expiredBackups: ctx.expire.plan.expiredBackups, leftovers: ctx.expire.plan.leftovers, walFiles: ctx.expire.plan.walObjects.length, bytes: ctx.expire.plan.bytes } } : undefined,
-    filesExpire: ctx.filesExpire ? { skipped: ctx.filesExpire.skipped, uploads: ctx.filesExpire.uploads, secrets: ctx.filesExpire.secrets } : undefined,
+    failedParts: failed.map((entry) => ({
+      part: entry.part,
+      error: messageOf(entry.error),
+      code: entry.error instanceof ZopsError ? entry.error.code : "INTERNAL",
+    })),
+    database: manifest
+      ? { ...describeBackup(manifest, ctx.database.note), elapsedMs: Math.round(ctx.database.elapsedMs ?? 0) }
+      : undefined,
+    fingerprints:
+      ctx.fingerprints && !ctx.fingerprints.error
+        ? { tables: ctx.fingerprints.tables, lsn: ctx.fingerprints.lsn }
+        : undefined,
+    uploads: ctx.uploads?.result
+      ? {
+          id: ctx.uploads.result.id,
+          ...ctx.uploads.result.stats,
+          bytesWritten: ctx.uploads.result.bytesWritten,
+          warnings: ctx.uploads.warnings,
+        }
+      : ctx.uploads?.skipped
+        ? { skipped: ctx.uploads.skipped }
+        : undefined,
+    secrets: ctx.secrets?.result
+      ? { id: ctx.secrets.result.id, files: ctx.secrets.result.files, size: ctx.secrets.result.size }
+      : ctx.secrets?.skipped
+        ? { skipped: ctx.secrets.skipped }
+        : undefined,
+    expire: ctx.expire
+      ? {
+          applied: ctx.expire.applied,
+          skipped: ctx.expire.skipped,
+          plan: ctx.expire.plan && {
+            expiredBackups: ctx.expire.plan.expiredBackups,
+            leftovers: ctx.expire.plan.leftovers,
+            walFiles: ctx.expire.plan.walObjects.length,
+            bytes: ctx.expire.plan.bytes,
+          },
+        }
+      : undefined,
+    filesExpire: ctx.filesExpire
+      ? { skipped: ctx.filesExpire.skipped, uploads: ctx.filesExpire.uploads, secrets: ctx.filesExpire.secrets }
+      : undefined,
   };
   const lines: string[] = [];
   if (manifest) {
     lines.push(
-      `backup ${manifest.id} (${manifest.type}${manifest.parent ? ` on ${manifest.parent}` : ""}) complete in ${formatDuration(elapsedMs)}${ctx.database.note ? ` (${ctx.database.note})` : ""}`,
-      `  database ${formatBytes(manifest.sizes.database)}, copied ${formatBytes(manifest.sizes.copied)}, stored ${formatBytes(manifest.sizes.stored)}`,
+      `backup ${manifest.id} ` +
+        `(${manifest.type}${manifest.parent ? ` on ${manifest.parent}` : ""}) ` +
+        `complete in ${formatDuration(elapsedMs)}${ctx.database.note ? ` (${ctx.database.note})` : ""}`,
+      `  database ${formatBytes(manifest.sizes.database)}, copied ` +
+        `${formatBytes(manifest.sizes.copied)}, stored ` +
+        `${formatBytes(manifest.sizes.stored)}`,
       `  LSN ${manifest.startLsn} - ${manifest.stopLsn}, WAL ${manifest.walStart} - ${manifest.walStop}`,
     );
   }
-  if (ctx.fingerprints?.lsn) lines.push(`  fingerprints of ${ctx.fingerprints.tables} tables at ${ctx.fingerprints.lsn}`);
-  lines.push(ctx.uploads?.result ? `  ${describeUploadsSnapshot(ctx.uploads.result)}` : `  uploads: ${ctx.uploads?.skipped ?? "not run"}`);
-  lines.push(ctx.secrets?.result ? `  secrets archive ${ctx.secrets.result.id}: ${ctx.secrets.result.files} files encrypted` : `  secrets: ${ctx.secrets?.skipped ?? "not run"}`);
+  if (ctx.fingerprints?.lsn)
+    lines.push(`  fingerprints of ${ctx.fingerprints.tables} tables at ${ctx.fingerprints.lsn}`);
+  lines.push(
+    ctx.uploads?.result
+      ? `  ${describeUploadsSnapshot(ctx.uploads.result)}`
+      : `  uploads: ${ctx.uploads?.skipped ?? "not run"}`,
+  );
+  lines.push(
+    ctx.secrets?.result
+      ? `  secrets archive ${ctx.secrets.result.id}: ${ctx.secrets.result.files} files encrypted`
+      : `  secrets: ${ctx.secrets?.skipped ?? "not run"}`,
+  );
   for (const entry of failed) lines.push(`FAILED ${entry.part}: ${messageOf(entry.error)}`);
   return { exitCode: failed.length > 0 ? exitCodeFor("PARTIAL") : 0, text: lines.join("\n"), json };
 };
 
-// The facts `zops backup --json` and `zops backups --json` give for one backup.
+/** The facts `zops backup --json` and `zops backups --json` give for one backup. */
 export const describeBackup = (manifest: BackupManifest, note?: string) => ({
   id: manifest.id,
   type: manifest.type,

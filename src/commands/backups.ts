@@ -6,7 +6,10 @@ import { listWal, segmentsOf } from "../wal/catalog.js";
 import { describeBackup } from "./backup.js";
 import { loadCommandConfig } from "./context.js";
 
-// `zops backups [ID]`: lists completed backups (interrupted ones have no manifest and never show) with the recovery window, or shows one backup. Read-only.
+/**
+ * `zops backups [ID]`: lists completed backups (interrupted ones have no manifest and never show) with the recovery
+ * window, or shows one backup. Read-only.
+ */
 export const runBackups = async (globals: GlobalOptions, backupId?: string): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
   const storage = await openStorage(config);
@@ -17,7 +20,9 @@ export const runBackups = async (globals: GlobalOptions, backupId?: string): Pro
     const wal = segmentsOf(await listWal(storage));
     const newest = wal[wal.length - 1]?.name;
     const oldest = backups[0];
-    const window = oldest ? { from: oldest.stoppedAt, fromLsn: oldest.stopLsn, throughSegment: newest ?? oldest.walStop } : undefined;
+    const window = oldest
+      ? { from: oldest.stoppedAt, fromLsn: oldest.stopLsn, throughSegment: newest ?? oldest.walStop }
+      : undefined;
     const rows = [["ID", "TYPE", "PARENT", "STARTED", "DURATION", "DATABASE", "STORED", "LSN", "WAL NEEDED"]];
     for (const backup of backups) {
       rows.push([
@@ -35,8 +40,17 @@ export const runBackups = async (globals: GlobalOptions, backupId?: string): Pro
     const text =
       backups.length === 0
         ? "no backups"
-        : `${formatTable(rows)}\n\nrecovery window: from ${window?.from} (LSN ${window?.fromLsn}) through archived WAL segment ${window?.throughSegment}`;
-    return { text, json: { backups: backups.map((backup) => describeBackup(backup)), recoveryWindow: window ?? null, newestWal: newest ?? null } };
+        : `${formatTable(rows)}\n\nrecovery window: from ${window?.from} ` +
+          `(LSN ${window?.fromLsn}) through archived WAL segment ` +
+          `${window?.throughSegment}`;
+    return {
+      text,
+      json: {
+        backups: backups.map((backup) => describeBackup(backup)),
+        recoveryWindow: window ?? null,
+        newestWal: newest ?? null,
+      },
+    };
   } finally {
     await storage.close?.();
   }
@@ -49,9 +63,22 @@ const showBackup = (backup: BackupManifest): CommandResult => {
     `  started ${backup.startedAt}, stopped ${backup.stoppedAt}`,
     `  PostgreSQL ${backup.pgVersion}, system identifier ${backup.systemIdentifier}, timeline ${backup.timeline}`,
     `  LSN ${backup.startLsn} - ${backup.stopLsn}; WAL needed ${backup.walStart} - ${backup.walStop}`,
-    `  database ${formatBytes(backup.sizes.database)} in ${backup.files.length} files (${referenced} unchanged, referenced from earlier backups)`,
-    `  copied ${formatBytes(backup.sizes.copied)}, stored ${formatBytes(backup.sizes.stored)} (whole backup ${formatBytes(backup.sizes.storedTotal)}) in ${backup.objects.length} objects`,
+    `  database ${formatBytes(backup.sizes.database)} in ` +
+      `${backup.files.length} files (${referenced} unchanged, ` +
+      `referenced from earlier backups)`,
+    `  copied ${formatBytes(backup.sizes.copied)}, stored ` +
+      `${formatBytes(backup.sizes.stored)} (whole backup ` +
+      `${formatBytes(backup.sizes.storedTotal)}) in ` +
+      `${backup.objects.length} objects`,
     ...backup.tablespaces.map((space) => `  tablespace ${space.name} (oid ${space.oid}) at ${space.location}`),
   ].join("\n");
-  return { text, json: { ...describeBackup(backup), tablespaces: backup.tablespaces, objects: backup.objects.length, referencedFiles: referenced } };
+  return {
+    text,
+    json: {
+      ...describeBackup(backup),
+      tablespaces: backup.tablespaces,
+      objects: backup.objects.length,
+      referencedFiles: referenced,
+    },
+  };
 };

@@ -7,8 +7,10 @@ import { ZopsError } from "../errors/index.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 import { loadCommandConfig } from "./context.js";
 
-// `zops check [--format text|json|nagios|prometheus]`: read-only probes, exit 0/1/2/3 (Nagios) in every format.
-// A single parallel fan-out of read-only probes, so no Listr2 graph: its output is the report itself.
+/**
+ * `zops check [--format text|json|nagios|prometheus]`: read-only probes, exit 0/1/2/3 (Nagios) in every format. A
+ * single parallel fan-out of read-only probes, so no Listr2 graph: its output is the report itself.
+ */
 export const runCheck = async (
   globals: GlobalOptions,
   options: { format?: CheckFormat; only?: string } = {},
@@ -23,7 +25,12 @@ export const runCheck = async (
     const exitCode = nagiosExit(worstStatus(results.map((result) => result.status)));
     const json = formatJson(results, context.now());
     if (format === "json") return { exitCode, json, text: JSON.stringify(json, null, 2) };
-    const text = format === "nagios" ? formatNagios(results) : format === "prometheus" ? formatPrometheus(results, context.now()) : formatText(results);
+    const text =
+      format === "nagios"
+        ? formatNagios(results)
+        : format === "prometheus"
+          ? formatPrometheus(results, context.now())
+          : formatText(results);
     return { exitCode, text, json };
   } finally {
     await context.close();
@@ -33,8 +40,14 @@ export const runCheck = async (
 // The probes named in --only (comma-separated), or all of them; throws USAGE naming an unknown probe.
 const selectProbes = (only: string | undefined): typeof PROBES => {
   if (!only) return PROBES;
-  const names = only.split(",").map((name) => name.trim()).filter(Boolean);
+  const names = only
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !PROBES.some((probe) => probe.name === name));
-  if (unknown.length > 0) throw new ZopsError("USAGE", `unknown check '${unknown.join("', '")}' in --only`, { hint: `checks: ${PROBES.map((probe) => probe.name).join(", ")}` });
+  if (unknown.length > 0)
+    throw new ZopsError("USAGE", `unknown check '${unknown.join("', '")}' in --only`, {
+      hint: `checks: ${PROBES.map((probe) => probe.name).join(", ")}`,
+    });
   return PROBES.filter((probe) => names.includes(probe.name));
 };

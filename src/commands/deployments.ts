@@ -4,13 +4,30 @@ import { deployPaths } from "../deploy/paths.js";
 import { formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
 import { loadCommandConfig } from "./context.js";
 
-// `zops deployments`: lists deployments oldest first with version and current/last/next marks (read only).
-export const runDeployments = async (globals: GlobalOptions, _flags: Record<string, unknown> = {}, deps: { config?: ZopsConfig } = {}): Promise<CommandResult> => {
+/** `zops deployments`: lists deployments oldest first with version and current/last/next marks (read only). */
+export const runDeployments = async (
+  globals: GlobalOptions,
+  _flags: Record<string, unknown> = {},
+  deps: { config?: ZopsConfig } = {},
+): Promise<CommandResult> => {
   const config = deps.config ?? (await loadCommandConfig(globals)).config;
   const deployments = await listDeployments(deployPaths(config.deploy));
-  const rows = deployments.map((entry) => [entry.name, entry.releaseName ?? "?", entry.version ?? "?", entry.marks.join(",")]);
+  const rows = deployments.map((entry) => [
+    entry.name,
+    entry.releaseName ?? "?",
+    entry.version ?? "?",
+    entry.marks.join(","),
+  ]);
   return {
-    text: deployments.length ? formatTable([["DEPLOYMENT", "RELEASE", "VERSION", "MARKS"], ...rows]) : `no deployments under ${config.deploy.root}/deployments`,
-    json: deployments.map((entry) => ({ name: entry.name, path: entry.path, release: entry.releaseName, version: entry.version, marks: entry.marks })),
+    text: deployments.length
+      ? formatTable([["DEPLOYMENT", "RELEASE", "VERSION", "MARKS"], ...rows])
+      : `no deployments under ${config.deploy.root}/deployments`,
+    json: deployments.map((entry) => ({
+      name: entry.name,
+      path: entry.path,
+      release: entry.releaseName,
+      version: entry.version,
+      marks: entry.marks,
+    })),
   };
 };

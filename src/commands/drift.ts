@@ -16,8 +16,15 @@ export interface DriftEntry {
   readonly diff?: string;
 }
 
-// `zops drift [--diff]`: compares each config file zops installed with the disk (read only); --diff shows installed -> on disk.
-export const runDrift = async (globals: GlobalOptions, flags: { diff?: boolean } = {}, deps: { config?: ZopsConfig } = {}): Promise<CommandResult> => {
+/**
+ * `zops drift [--diff]`: compares each config file zops installed with the disk (read only); --diff shows installed ->
+ * on disk.
+ */
+export const runDrift = async (
+  globals: GlobalOptions,
+  flags: { diff?: boolean } = {},
+  deps: { config?: ZopsConfig } = {},
+): Promise<CommandResult> => {
   const config = deps.config ?? (await loadCommandConfig(globals)).config;
   const paths = deployPaths(config.deploy);
   const table = await readConffileTable(paths.conffileTable);
@@ -29,13 +36,27 @@ export const runDrift = async (globals: GlobalOptions, flags: { diff?: boolean }
     let diff: string | undefined;
     if (flags.diff && state !== "clean") {
       const base = await readShippedContent(paths.conffileStore, row.sha256);
-      diff = await unifiedDiff({ label: `${path} (installed by ${row.version})`, text: base?.toString("utf8") }, { label: `${path} (on disk)`, text: disk?.toString("utf8") });
+      diff = await unifiedDiff(
+        { label: `${path} (installed by ${row.version})`, text: base?.toString("utf8") },
+        { label: `${path} (on disk)`, text: disk?.toString("utf8") },
+      );
     }
     entries.push({ path, state, installedVersion: row.version, diff });
   }
   const drifted = entries.filter((entry) => entry.state !== "clean");
-  const lines = entries.length ? [formatTable([["FILE", "STATE", "INSTALLED BY"], ...entries.map((entry) => [entry.path, entry.state, entry.installedVersion])])] : [`no config files installed by zops (table ${paths.conffileTable})`];
+  const lines = entries.length
+    ? [
+        formatTable([
+          ["FILE", "STATE", "INSTALLED BY"],
+          ...entries.map((entry) => [entry.path, entry.state, entry.installedVersion]),
+        ]),
+      ]
+    : [`no config files installed by zops (table ${paths.conffileTable})`];
   for (const entry of drifted) if (entry.diff) lines.push(entry.diff);
-  lines.push(drifted.length ? `${drifted.length} of ${entries.length} config file(s) differ from what zops installed` : "no drift");
+  lines.push(
+    drifted.length
+      ? `${drifted.length} of ${entries.length} config file(s) differ from what zops installed`
+      : "no drift",
+  );
   return { text: lines.join("\n"), json: { files: entries, drifted: drifted.length } };
 };

@@ -15,14 +15,26 @@ export interface DrillOptions {
   readonly timeout?: string;
 }
 
-// `zops drill`: restores a backup into a scratch cluster, replays and compares, verifies, stores and prints the report. Exit 0 when every check passed, VERIFY_FAILED (7) otherwise; the report is stored either way.
+/**
+ * `zops drill`: restores a backup into a scratch cluster, replays and compares, verifies, stores and prints the report.
+ * Exit 0 when every check passed, VERIFY_FAILED (7) otherwise; the report is stored either way.
+ */
 export const runDrill = async (globals: GlobalOptions, options: DrillOptions = {}): Promise<CommandResult> => {
   const timeoutSeconds = Number(options.timeout ?? 4 * 3600);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new ZopsError("USAGE", `--timeout must be a positive number of seconds, got '${options.timeout}'`);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+    throw new ZopsError("USAGE", `--timeout must be a positive number of seconds, got '${options.timeout}'`);
   const { config, path } = await loadCommandConfig(globals);
   const storage = await openStorage(config);
   const startedAt = new Date();
-  const ctx: DrillContext = { started: performance.now(), serverStarted: false, clusterUsable: true, downloadMs: 0, replayMs: 0, firstQueryMs: 0, checks: [] };
+  const ctx: DrillContext = {
+    started: performance.now(),
+    serverStarted: false,
+    clusterUsable: true,
+    downloadMs: 0,
+    replayMs: 0,
+    firstQueryMs: 0,
+    checks: [],
+  };
   const request = {
     config,
     configPath: resolve(path),

@@ -8,27 +8,44 @@ import { createTasks } from "../ui/run-tasks.js";
 import { describeExpirePlan, expireTask, type ExpirePartContext } from "../../tasks/backup/expire.js";
 import { loadCommandConfig } from "./context.js";
 
-// `zops expire [--dry-run]`: applies backup.retention under the backup lock; with --dry-run the storage refuses every write, so only the plan is computed and printed.
+/**
+ * `zops expire [--dry-run]`: applies backup.retention under the backup lock; with --dry-run the storage refuses every
+ * write, so only the plan is computed and printed.
+ */
 export const runExpire = async (globals: GlobalOptions, options: { dryRun?: boolean } = {}): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
   const opened = await openStorage(config);
   const storage = options.dryRun ? dryRunStorage(opened) : opened;
   try {
     await openRepository(storage);
-    return await withLock(backupLockPath(config), options.dryRun ? "zops expire --dry-run" : "zops expire", async () => {
-      const ctx: ExpirePartContext = {};
-      await createTasks<ExpirePartContext>([expireTask<ExpirePartContext>(storage, config.backup.retention.full, { dryRun: options.dryRun ?? false })], globals).run(ctx);
-      const plan = ctx.expire?.plan;
-      const json = {
-        dryRun: options.dryRun ?? false,
-        kept: plan?.kept ?? [],
-        expiredBackups: plan?.expiredBackups ?? [],
-        leftovers: plan?.leftovers ?? [],
-        walFiles: plan?.walObjects.map((object) => object.name) ?? [],
-        bytes: plan?.bytes ?? 0,
-      };
-      return { text: plan ? `${options.dryRun ? "would delete" : "deleted"} ${describeExpirePlan(plan)}; kept ${plan.kept.join(", ") || "nothing"}` : "nothing to do", json };
-    });
+    return await withLock(
+      backupLockPath(config),
+      options.dryRun ? "zops expire --dry-run" : "zops expire",
+      async () => {
+        const ctx: ExpirePartContext = {};
+        await createTasks<ExpirePartContext>(
+          [expireTask<ExpirePartContext>(storage, config.backup.retention.full, { dryRun: options.dryRun ?? false })],
+          globals,
+        ).run(ctx);
+        const plan = ctx.expire?.plan;
+        const json = {
+          dryRun: options.dryRun ?? false,
+          kept: plan?.kept ?? [],
+          expiredBackups: plan?.expiredBackups ?? [],
+          leftovers: plan?.leftovers ?? [],
+          walFiles: plan?.walObjects.map((object) => object.name) ?? [],
+          bytes: plan?.bytes ?? 0,
+        };
+        return {
+          text: plan
+            ? `${options.dryRun ? "would delete" : "deleted"} ` +
+              `${describeExpirePlan(plan)}; kept ` +
+              `${plan.kept.join(", ") || "nothing"}`
+            : "nothing to do",
+          json,
+        };
+      },
+    );
   } finally {
     await storage.close?.();
   }

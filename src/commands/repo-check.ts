@@ -8,7 +8,13 @@ import { loadCommandConfig } from "./context.js";
 const render = (location: string, results: readonly ProbeResult[], cleanupError: string | undefined): string => {
   const rows = results.map((result) => [
     result.operation,
-    result.status === "ok" ? "ok" : result.status === "skipped" ? "skipped" : result.required ? "FAILED" : "failed (optional)",
+    result.status === "ok"
+      ? "ok"
+      : result.status === "skipped"
+        ? "skipped"
+        : result.required
+          ? "FAILED"
+          : "failed (optional)",
     result.status === "skipped" ? "" : formatDuration(result.ms),
     result.detail,
   ]);
@@ -21,7 +27,11 @@ const render = (location: string, results: readonly ProbeResult[], cleanupError:
   ].join("\n");
 };
 
-// `zops repo check`: exercises put, get, range, stat, list, large/multipart, overwrite, missing key and delete under a scratch prefix (removed afterwards); read-only for repository data. Exit 0 when every required operation works, else the exit code of the first failure (6 for storage errors).
+/**
+ * `zops repo check`: exercises put, get, range, stat, list, large/multipart, overwrite, missing key and delete under a
+ * scratch prefix (removed afterwards); read-only for repository data. Exit 0 when every required operation works, else
+ * the exit code of the first failure (6 for storage errors).
+ */
 export const runRepoCheck = async (globals: GlobalOptions): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
   const storage = await openStorage(config);
@@ -45,7 +55,11 @@ export const runRepoCheck = async (globals: GlobalOptions): Promise<CommandResul
       ok: !failed,
       location: storage.location,
       capabilities: storage.capabilities,
-      results: ctx.results.map(({ error, ...result }) => ({ ...result, ms: Math.round(result.ms), ...(error ? { error: { code: error.code, message: error.message, hint: error.hint } } : {}) })),
+      results: ctx.results.map(({ error, ...result }) => ({
+        ...result,
+        ms: Math.round(result.ms),
+        ...(error ? { error: { code: error.code, message: error.message, hint: error.hint } } : {}),
+      })),
       ...(cleanupError ? { cleanupError } : {}),
     },
   };

@@ -4,7 +4,10 @@ import { createTasks } from "../ui/run-tasks.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 import { loadCommandConfig } from "./context.js";
 
-// `zops repo init`: creates a repository at repository.url; refuses (PRECONDITION, exit 4) an existing repository or a non-empty foreign location. Not idempotent by design.
+/**
+ * `zops repo init`: creates a repository at repository.url; refuses (PRECONDITION, exit 4) an existing repository or a
+ * non-empty foreign location. Not idempotent by design.
+ */
 export const runRepoInit = async (globals: GlobalOptions): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
   const storage = await openStorage(config);

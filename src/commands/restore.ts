@@ -1,6 +1,11 @@
 import { resolve } from "node:path";
 import { ZopsError } from "../errors/index.js";
-import { checkTarget as checkRecoveryTarget, parseSettings, type RecoveryTarget } from "../restore/recovery-settings.js";
+import {
+  checkTarget as checkRecoveryTarget,
+  parseSettings,
+  type RecoveryTarget,
+} from "../restore/recovery-settings.js";
+import { describeRecovery } from "../restore/start-restored.js";
 import { parseTablespaceMap } from "../restore/target-dir.js";
 import { openStorage } from "../storage/open.js";
 import { formatBytes, formatDuration, type CommandResult, type GlobalOptions } from "../ui/output.js";
@@ -37,18 +42,38 @@ type RestoreContext = DatabaseRestoreContext & UploadsRestoreContext & SecretsRe
 
 // Checks the combination of parts asked for; throws USAGE naming the missing or stray flag. Pure.
 const checkParts = (options: RestoreOptions): void => {
-  if (!options.to && !options.uploadsTo && !options.secretsTo) throw new ZopsError("USAGE", "nothing to restore: give --to DIR (database), --uploads-to DIR and/or --secrets-to DIR");
-  if (options.secretsTo && !options.identity) throw new ZopsError("USAGE", "--secrets-to needs --identity FILE (the age identity whose recipient the archive was encrypted to)");
-  if (options.path && !options.uploadsTo) throw new ZopsError("USAGE", "--path selects files of the uploads snapshot: give --uploads-to DIR too");
+  if (!options.to && !options.uploadsTo && !options.secretsTo)
+    throw new ZopsError(
+      "USAGE",
+      "nothing to restore: give --to DIR (database), --uploads-to DIR and/or --secrets-to DIR",
+    );
+  if (options.secretsTo && !options.identity)
+    throw new ZopsError(
+      "USAGE",
+      "--secrets-to needs --identity FILE (the age identity whose recipient the archive was encrypted to)",
+    );
+  if (options.path && !options.uploadsTo)
+    throw new ZopsError("USAGE", "--path selects files of the uploads snapshot: give --uploads-to DIR too");
 };
 
-// `zops restore`: restores a backup into --to (refusing a non-empty directory unless --delta), writes recovery settings, and with --start replays and proves the target was reached; --uploads-to and --secrets-to restore the file archives (all checksums verified; the first failing part stops the run).
+/**
+ * `zops restore`: restores a backup into --to (refusing a non-empty directory unless --delta), writes recovery
+ * settings, and with --start replays and proves the target was reached; --uploads-to and --secrets-to restore the file
+ * archives (all checksums verified; the first failing part stops the run).
+ */
 export const runRestore = async (globals: GlobalOptions, options: RestoreOptions): Promise<CommandResult> => {
   checkParts(options);
-  const target: RecoveryTarget = { time: options.targetTime, lsn: options.targetLsn, name: options.targetName, immediate: options.targetImmediate, action: options.targetAction ?? "promote" };
+  const target: RecoveryTarget = {
+    time: options.targetTime,
+    lsn: options.targetLsn,
+    name: options.targetName,
+    immediate: options.targetImmediate,
+    action: options.targetAction ?? "promote",
+  };
   checkRecoveryTarget(target);
   const timeoutSeconds = Number(options.timeout ?? 3600);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new ZopsError("USAGE", `--timeout must be a positive number of seconds, got '${options.timeout}'`);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+    throw new ZopsError("USAGE", `--timeout must be a positive number of seconds, got '${options.timeout}'`);
   const { config, path } = await loadCommandConfig(globals);
   const storage = await openStorage(config);
   const to = options.to ? resolve(options.to) : undefined;
@@ -77,10 +102,22 @@ export const runRestore = async (globals: GlobalOptions, options: RestoreOptions
           : []),
         // tar and age-encryption load only when these parts are asked for (a database restore stays lean).
         ...(options.uploadsTo
-          ? [(await import("../../tasks/uploads/restore.js")).restoreUploadsTask<RestoreContext>(storage, { snapshot: options.uploadsSnapshot ?? "latest", targetDir: resolve(options.uploadsTo), paths: options.path })]
+          ? [
+              (await import("../../tasks/uploads/restore.js")).restoreUploadsTask<RestoreContext>(storage, {
+                snapshot: options.uploadsSnapshot ?? "latest",
+                targetDir: resolve(options.uploadsTo),
+                paths: options.path,
+              }),
+            ]
           : []),
         ...(options.secretsTo && options.identity
-          ? [(await import("../../tasks/secrets/restore.js")).restoreSecretsTask<RestoreContext>(storage, { archive: options.secretsArchive ?? "latest", targetDir: resolve(options.secretsTo), identityFile: resolve(options.identity) })]
+          ? [
+              (await import("../../tasks/secrets/restore.js")).restoreSecretsTask<RestoreContext>(storage, {
+                archive: options.secretsArchive ?? "latest",
+                targetDir: resolve(options.secretsTo),
+                identityFile: resolve(options.identity),
+              }),
+            ]
           : []),
       ],
       globals,
@@ -93,19 +130,33 @@ export const runRestore = async (globals: GlobalOptions, options: RestoreOptions
     const json = {
       ok: true,
       ...(to ? { backup: manifest?.id, to, target: describeTarget(target), files, recovery } : {}),
-      ...(uploads ? { uploads: { snapshot: uploads.id, to: options.uploadsTo, files: uploads.files, bytes: uploads.bytes } } : {}),
+      ...(uploads
+        ? { uploads: { snapshot: uploads.id, to: options.uploadsTo, files: uploads.files, bytes: uploads.bytes } }
+        : {}),
       ...(secrets ? { secrets: { archive: secrets.id, to: options.secretsTo, files: secrets.files.length } } : {}),
       elapsedMs: Math.round(elapsed),
     };
     const lines: string[] = [];
     if (to) {
       lines.push(
-        `restored backup ${manifest?.id} into ${to} in ${formatDuration(elapsed)}: ${files?.written} files, ${formatBytes(files?.bytes ?? 0)}${options.delta ? ` (${files?.unchanged} unchanged, ${files?.removed} removed)` : ""}`,
-        recovery ? `recovery ${recovery.state}${recovery.replayLsn ? ` at ${recovery.replayLsn}` : ""}${recovery.stoppedAt ? ` (${recovery.stoppedAt})` : ""}` : `recovery configured (${describeTarget(target)}): start PostgreSQL on ${to} to replay`,
+        `restored backup ${manifest?.id} into ${to} in ${formatDuration(elapsed)}: ${files?.written} files, ` +
+          formatBytes(files?.bytes ?? 0) +
+          (options.delta ? ` (${files?.unchanged} unchanged, ${files?.removed} removed)` : ""),
+        recovery
+          ? `recovery ${describeRecovery(recovery)}`
+          : `recovery configured (${describeTarget(target)}): start PostgreSQL on ${to} to replay`,
       );
     }
-    if (uploads) lines.push(`restored uploads snapshot ${uploads.id} under ${options.uploadsTo}: ${uploads.files} files, ${formatBytes(uploads.bytes)}, every checksum verified`);
-    if (secrets) lines.push(`restored secrets archive ${secrets.id} under ${options.secretsTo}: ${secrets.files.length} files, mode 0600`);
+    if (uploads)
+      lines.push(
+        `restored uploads snapshot ${uploads.id} under ` +
+          `${options.uploadsTo}: ${uploads.files} files, ` +
+          `${formatBytes(uploads.bytes)}, every checksum verified`,
+      );
+    if (secrets)
+      lines.push(
+        `restored secrets archive ${secrets.id} under ${options.secretsTo}: ${secrets.files.length} files, mode 0600`,
+      );
     return { text: lines.join("\n"), json };
   } finally {
     await storage.close?.();

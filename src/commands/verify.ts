@@ -20,14 +20,22 @@ interface VerifyContext {
   wal?: WalChainReport;
 }
 
-// `zops verify [ID]`: re-reads every stored object of the backups (or one) and checks every checksum, then the WAL chain from each backup's start to the newest archived segment; without ID also the uploads snapshots (the newest re-read in full, older ones checked for presence and size: packs are shared) and every secrets archive (checksum and age header). Read-only. Throws VERIFY_FAILED listing every problem.
+/**
+ * `zops verify [ID]`: re-reads every stored object of the backups (or one) and checks every checksum, then the WAL
+ * chain from each backup's start to the newest archived segment; without ID also the uploads snapshots (the newest
+ * re-read in full, older ones checked for presence and size: packs are shared) and every secrets archive (checksum and
+ * age header). Read-only. Throws VERIFY_FAILED listing every problem.
+ */
 export const runVerify = async (globals: GlobalOptions, backupId?: string): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
   const storage = await openStorage(config);
   const pool = new WorkerPool(config.backup.processes);
   try {
     await openRepository(storage);
-    const ctx: VerifyContext = { backups: backupId ? [await readManifest(storage, backupId)] : await listBackups(storage), problems: [] };
+    const ctx: VerifyContext = {
+      backups: backupId ? [await readManifest(storage, backupId)] : await listBackups(storage),
+      problems: [],
+    };
     const done = new Set<string>();
     const tasks = createTasks<VerifyContext>(
       [
@@ -39,7 +47,9 @@ export const runVerify = async (globals: GlobalOptions, backupId?: string): Prom
               task.output = `${progress.objects}/${progress.total} objects, ${formatProgress(progress.bytes, started)}`;
             });
             ctx.problems.push(...problems);
-            task.title = `Backup ${backup.id}: ${problems.length === 0 ? "every checksum matches" : `${problems.length} problems`}`;
+            task.title =
+              `Backup ${backup.id}: ` +
+              `${problems.length === 0 ? "every checksum matches" : `${problems.length} problems`}`;
           },
         })),
         {
@@ -48,9 +58,15 @@ export const runVerify = async (globals: GlobalOptions, backupId?: string): Prom
             ctx.wal = await verifyWalChain(storage, ctx.backups, (checked, total) => {
               task.output = `${checked}/${total} WAL files`;
             });
-            for (const gap of ctx.wal.gaps) ctx.problems.push(`backup ${gap.backup}: WAL gap between ${gap.from} and ${gap.to}: missing ${gap.missing.join(", ")}`);
+            for (const gap of ctx.wal.gaps)
+              ctx.problems.push(
+                `backup ${gap.backup}: WAL gap between ${gap.from} and ${gap.to}: missing ${gap.missing.join(", ")}`,
+              );
             ctx.problems.push(...ctx.wal.corrupt);
-            task.title = `WAL chain: ${ctx.wal.checked} files checked, ${ctx.wal.gaps.length === 0 ? "no gaps" : `${ctx.wal.gaps.length} backups with gaps`}${ctx.wal.newest ? `, newest ${ctx.wal.newest}` : ""}`;
+            task.title =
+              `WAL chain: ${ctx.wal.checked} files checked, ` +
+              (ctx.wal.gaps.length === 0 ? "no gaps" : `${ctx.wal.gaps.length} backups with gaps`) +
+              (ctx.wal.newest ? `, newest ${ctx.wal.newest}` : "");
           },
         },
         {
@@ -64,7 +80,10 @@ export const runVerify = async (globals: GlobalOptions, backupId?: string): Prom
               const report = await verifyUploadsSnapshot(storage, snapshot.id, { deep });
               ctx.problems.push(...report.problems.map((problem) => `uploads snapshot ${snapshot.id}: ${problem}`));
             }
-            task.title = snapshots.length === 0 ? "No uploads snapshots" : `Uploads: ${snapshots.length} snapshots checked, the newest re-read in full`;
+            task.title =
+              snapshots.length === 0
+                ? "No uploads snapshots"
+                : `Uploads: ${snapshots.length} snapshots checked, the newest re-read in full`;
           },
         },
         {
@@ -76,21 +95,42 @@ export const runVerify = async (globals: GlobalOptions, backupId?: string): Prom
               const report = await checkSecretsArchive(storage, archive.id);
               ctx.problems.push(...report.problems.map((problem) => `secrets archive ${archive.id}: ${problem}`));
             }
-            task.title = archives.length === 0 ? "No secrets archives" : `Secrets: ${archives.length} archives checked (checksum and age header)`;
+            task.title =
+              archives.length === 0
+                ? "No secrets archives"
+                : `Secrets: ${archives.length} archives checked (checksum and age header)`;
           },
         },
       ],
       globals,
     );
     await tasks.run(ctx);
-    const json = { ok: ctx.problems.length === 0, backups: ctx.backups.map((backup) => backup.id), walChecked: ctx.wal?.checked, newestWal: ctx.wal?.newest, problems: ctx.problems };
+    const json = {
+      ok: ctx.problems.length === 0,
+      backups: ctx.backups.map((backup) => backup.id),
+      walChecked: ctx.wal?.checked,
+      newestWal: ctx.wal?.newest,
+      problems: ctx.problems,
+    };
     if (ctx.problems.length > 0) {
-      throw new ZopsError("VERIFY_FAILED", `verify found ${ctx.problems.length} problem${ctx.problems.length === 1 ? "" : "s"}:\n  ${ctx.problems.join("\n  ")}`, {
-        hint: "restore from a backup without problems; take a new full backup (zops backup --type full)",
-        details: { problems: ctx.problems },
-      });
+      throw new ZopsError(
+        "VERIFY_FAILED",
+        `verify found ${ctx.problems.length} ` +
+          `problem${ctx.problems.length === 1 ? "" : "s"}:\n  ` +
+          `${ctx.problems.join("\n  ")}`,
+        {
+          hint: "restore from a backup without problems; take a new full backup (zops backup --type full)",
+          details: { problems: ctx.problems },
+        },
+      );
     }
-    return { text: `verified ${ctx.backups.length} backups and ${ctx.wal?.checked ?? 0} WAL files: every checksum matches, no WAL gaps${backupId ? "" : "; uploads snapshots and secrets archives intact"}`, json };
+    return {
+      text:
+        `verified ${ctx.backups.length} backups and ` +
+        `${ctx.wal?.checked ?? 0} WAL files: every checksum matches, no ` +
+        `WAL gaps${backupId ? "" : "; uploads snapshots and secrets archives intact"}`,
+      json,
+    };
   } finally {
     await pool.close();
     await storage.close?.();

@@ -3,11 +3,16 @@ import { dataDirOfWalPath } from "../wal/data-dir.js";
 import { walFetch } from "../wal/fetch.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 
-// `zops wal-fetch <segment> <dest>` (restore_command = '... wal-fetch %f %p'): exit 0 with `dest` written; cli.ts
-// maps STORAGE_NOT_FOUND to 1 (end of archive) and every other failure to 128 (PostgreSQL aborts recovery).
+/**
+ * `zops wal-fetch <segment> <dest>` (restore_command = '... wal-fetch %f %p'): exit 0 with `dest` written; cli.ts maps
+ * STORAGE_NOT_FOUND to 1 (end of archive) and every other failure to 128 (PostgreSQL aborts recovery).
+ */
 export const runWalFetch = async (globals: GlobalOptions, name: string, dest: string): Promise<CommandResult> => {
   const config = await loadWalConfig(globals, dataDirOfWalPath(dest));
   const result = await walFetch(config, name, dest);
-  const text = globals.verbose ? `${result.name}: from ${result.source}, prefetched ${result.prefetched.length}, ${Math.round(result.durationMs)} ms` : undefined;
+  const text = globals.verbose
+    ? `${result.name}: from ${result.source}, prefetched ` +
+      `${result.prefetched.length}, ${Math.round(result.durationMs)} ms`
+    : undefined;
   return { text, json: result };
 };

@@ -4,10 +4,16 @@ import { dataDirOfWalPath } from "../wal/data-dir.js";
 import { runPusher } from "../wal/pusher.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 
-// `zops wal-push-ahead <pg_wal>` (hidden): the background pusher that `wal-push` starts detached. Pushes the other
-// `.ready` files and records them in the spool; never fails PostgreSQL's archiving (failures are left for the next
-// wal-push to report).
-export const runWalPushAhead = async (globals: GlobalOptions, walDir: string, options: { after?: string } = {}): Promise<CommandResult> => {
+/**
+ * `zops wal-push-ahead <pg_wal>` (hidden): the background pusher that `wal-push` starts detached. Pushes the other
+ * `.ready` files and records them in the spool; never fails PostgreSQL's archiving (failures are left for the next
+ * wal-push to report).
+ */
+export const runWalPushAhead = async (
+  globals: GlobalOptions,
+  walDir: string,
+  options: { after?: string } = {},
+): Promise<CommandResult> => {
   const config = await loadWalConfig(globals, dataDirOfWalPath(join(walDir, "pusher")));
   const result = await runPusher(config, walDir, { after: options.after });
   const text = globals.verbose ? `pushed ahead ${result.pushed.length}, failed ${result.failures.length}` : undefined;

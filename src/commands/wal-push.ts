@@ -3,17 +3,25 @@ import { dataDirOfWalPath } from "../wal/data-dir.js";
 import { walPush } from "../wal/push.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 
-// `zops wal-push <path>` (archive_command = '... wal-push %p'): exit 0 only once the file is stored; quiet on success
-// (the output lands in the PostgreSQL log), one line plus HINT on failure (printed by cli.ts).
+/**
+ * `zops wal-push <path>` (archive_command = '... wal-push %p'): exit 0 only once the file is stored; quiet on success
+ * (the output lands in the PostgreSQL log), one line plus HINT on failure (printed by cli.ts).
+ */
 export const runWalPush = async (globals: GlobalOptions, path: string): Promise<CommandResult> => {
   const config = await loadWalConfig(globals, dataDirOfWalPath(path));
   const result = await walPush(config, path, { configPath: globals.config });
   const failures = result.pusherFailures;
   if (failures.length > 0) {
-    process.stderr.write(`zops wal-push: WARNING: the background push-ahead of ${failures.length} file(s) failed (first: ${failures[0]?.name}: ${failures[0]?.error}); PostgreSQL archives them itself\n`);
+    process.stderr.write(
+      `zops wal-push: WARNING: the background push-ahead of ` +
+        `${failures.length} file(s) failed (first: ${failures[0]?.name}: ` +
+        `${failures[0]?.error}); PostgreSQL archives them itself\n`,
+    );
   }
   const text = globals.verbose
-    ? `${result.name}: ${result.status}, background pusher ${result.pusher}, ${Math.round(result.durationMs)} ms${result.identityCached ? "" : " (cluster identity checked)"}`
+    ? `${result.name}: ${result.status}, background pusher ` +
+      `${result.pusher}, ${Math.round(result.durationMs)} ` +
+      `ms${result.identityCached ? "" : " (cluster identity checked)"}`
     : undefined;
   return { text, json: result };
 };

@@ -16,8 +16,9 @@ import type { ZopsConfig } from "./schema.js";
 /** Default configuration file. */
 export const DEFAULT_CONFIG_PATH = "/etc/zops/zops.yml";
 
-// Picks the config path: the flag, else $ZOPS_CONFIG, else /etc/zops/zops.yml (as given, not resolved).
-export const resolveConfigPath = (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string => flag ?? env.ZOPS_CONFIG ?? DEFAULT_CONFIG_PATH;
+/** Picks the config path: the flag, else $ZOPS_CONFIG, else /etc/zops/zops.yml (as given, not resolved). */
+export const resolveConfigPath = (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string =>
+  flag ?? env.ZOPS_CONFIG ?? DEFAULT_CONFIG_PATH;
 
 interface CacheEntry {
   readonly key: string;
@@ -37,7 +38,16 @@ const keyOf = async (configFile: string): Promise<string | undefined> => {
   const path = resolve(configFile);
   const [config, build] = await Promise.all([stat(path, { bigint: true }).catch(() => undefined), buildOf()]);
   if (!config) return undefined;
-  return [path, config.dev, config.ino, config.size, config.mtimeNs, config.ctimeNs, process.env.ZOPS_REPOSITORY_URL ?? "", build].join("|");
+  return [
+    path,
+    config.dev,
+    config.ino,
+    config.size,
+    config.mtimeNs,
+    config.ctimeNs,
+    process.env.ZOPS_REPOSITORY_URL ?? "",
+    build,
+  ].join("|");
 };
 
 // True when `path` belongs to this OS user and nobody else can write it: an entry is trusted like zops.yml itself
@@ -47,17 +57,26 @@ const ownedPrivately = async (path: string): Promise<boolean> => {
   return info !== undefined && info.uid === process.geteuid?.() && (info.mode & 0o022) === 0;
 };
 
-// The cached configuration for `configFile` in `cacheFile` when it is current; undefined otherwise (never throws).
+/** The cached configuration for `configFile` in `cacheFile` when it is current; undefined otherwise (never throws). */
 export const readConfigCache = async (cacheFile: string, configFile: string): Promise<ZopsConfig | undefined> => {
   const key = await keyOf(configFile);
   if (!key || !(await ownedPrivately(cacheFile)) || !(await ownedPrivately(dirname(cacheFile)))) return undefined;
-  const entry = await readFile(cacheFile, "utf8").then((text) => JSON.parse(text) as CacheEntry, () => undefined);
+  const entry = await readFile(cacheFile, "utf8").then(
+    (text) => JSON.parse(text) as CacheEntry,
+    () => undefined,
+  );
   return entry?.key === key ? entry.config : undefined;
 };
 
-// Loads `configFile`: from `cacheFile` when current, else with full validation, then (best effort) rewriting the
-// entry and running `afterWrite` (e.g. to give it the right owner). Throws what loadConfig throws.
-export const loadConfigCached = async (configFile: string, cacheFile: string | undefined, afterWrite?: () => Promise<void>): Promise<ZopsConfig> => {
+/**
+ * Loads `configFile`: from `cacheFile` when current, else with full validation, then (best effort) rewriting the entry
+ * and running `afterWrite` (e.g. to give it the right owner). Throws what loadConfig throws.
+ */
+export const loadConfigCached = async (
+  configFile: string,
+  cacheFile: string | undefined,
+  afterWrite?: () => Promise<void>,
+): Promise<ZopsConfig> => {
   const cached = cacheFile ? await readConfigCache(cacheFile, configFile) : undefined;
   if (cached) return cached;
   // The key is taken before the read and checked after it: a file rewritten meanwhile is not cached under its new key.
@@ -73,8 +92,10 @@ export const loadConfigCached = async (configFile: string, cacheFile: string | u
   return config;
 };
 
-// Where a command run by this OS user caches `configFile`: `$XDG_CACHE_HOME/zops` or `~/.cache/zops`; undefined
-// without a home directory or with ZOPS_CONFIG_CACHE=off.
+/**
+ * Where a command run by this OS user caches `configFile`: `$XDG_CACHE_HOME/zops` or `~/.cache/zops`; undefined without
+ * a home directory or with ZOPS_CONFIG_CACHE=off.
+ */
 export const userConfigCacheFile = (configFile: string): string | undefined => {
   if (process.env.ZOPS_CONFIG_CACHE === "off") return undefined;
   let base = process.env.XDG_CACHE_HOME?.startsWith("/") ? process.env.XDG_CACHE_HOME : undefined;
@@ -83,5 +104,9 @@ export const userConfigCacheFile = (configFile: string): string | undefined => {
   } catch {
     return undefined;
   }
-  return join(base, "zops", `config-${createHash("sha256").update(resolve(configFile)).digest("hex").slice(0, 16)}.json`);
+  return join(
+    base,
+    "zops",
+    `config-${createHash("sha256").update(resolve(configFile)).digest("hex").slice(0, 16)}.json`,
+  );
 };

@@ -25,5 +25,5 @@ export class HashStream extends Transform {
   }
 }
 
-// Hex SHA-256 of a buffer.
+/** Hex SHA-256 of a buffer. */
 export const sha256Of = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");

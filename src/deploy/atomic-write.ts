@@ -9,10 +9,16 @@ export interface NewFileAttributes {
   readonly gid?: number | undefined;
 }
 
-// Writes `content` to `path` atomically (temp file in the same directory, fsync, rename over, fsync
-// the directory): readers see the old or the new file, never a mix. An existing file keeps its mode
-// and owner; a new one gets `attributes`. Parent directories are created (0755).
-export const writeFileAtomic = async (path: string, content: string | Buffer, attributes: NewFileAttributes): Promise<void> => {
+/**
+ * Writes `content` to `path` atomically (temp file in the same directory, fsync, rename over, fsync the directory):
+ * readers see the old or the new file, never a mix. An existing file keeps its mode and owner; a new one gets
+ * `attributes`. Parent directories are created (0755).
+ */
+export const writeFileAtomic = async (
+  path: string,
+  content: string | Buffer,
+  attributes: NewFileAttributes,
+): Promise<void> => {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const existing = await lstat(path).catch(() => undefined);
@@ -38,11 +44,10 @@ export const writeFileAtomic = async (path: string, content: string | Buffer, at
   await syncDirectory(dir);
 };
 
-// Flushes a directory entry change (rename) to disk; best effort on filesystems that refuse it.
+/** Flushes a directory entry change (rename) to disk; best effort on filesystems that refuse it. */
 export const syncDirectory = async (dir: string): Promise<void> => {
   const handle = await open(dir, "r").catch(() => undefined);
   if (!handle) return;
   await handle.sync().catch(() => undefined);
   await handle.close();
 };
-

@@ -45,7 +45,7 @@ const readOptional = (path: string): Promise<Buffer | undefined> =>
     throw error;
   });
 
-// Renders every config template and classifies it against the conffile table and the disk (reads only).
+/** Renders every config template and classifies it against the conffile table and the disk (reads only). */
 export const planConfigs = async (input: ConfigPlanInput): Promise<ConfigChange[]> => {
   const changes: ConfigChange[] = [];
   for (const entry of input.manifest.configs) {
@@ -63,11 +63,27 @@ export const planConfigs = async (input: ConfigPlanInput): Promise<ConfigChange[
       const base = baseSha ? await readShippedContent(input.store, baseSha) : undefined;
       diff = await threeWayDiff(
         { label: `${path} (on disk)`, text: disk?.toString("utf8") },
-        { label: `${path} (installed${input.installedVersion ? ` by ${input.installedVersion}` : ""})`, text: base?.toString("utf8") },
+        {
+          label: `${path} (installed${input.installedVersion ? ` by ${input.installedVersion}` : ""})`,
+          text: base?.toString("utf8"),
+        },
         { label: `${path} (new in ${input.manifest.version})`, text: shipped.toString("utf8") },
       );
     }
-    changes.push({ destination: entry.destination, path, kind, action, shipped, shippedSha, baseSha, diskSha, mode: Number.parseInt(entry.mode, 8), owner: entry.owner, group: entry.group, diff });
+    changes.push({
+      destination: entry.destination,
+      path,
+      kind,
+      action,
+      shipped,
+      shippedSha,
+      baseSha,
+      diskSha,
+      mode: Number.parseInt(entry.mode, 8),
+      owner: entry.owner,
+      group: entry.group,
+      diff,
+    });
   }
   return changes;
 };

@@ -16,24 +16,28 @@ export interface DeploymentInfo {
   readonly createdAt: Date;
 }
 
-// A deployment directory name for `now`: UTC `YYYY-MM-DD-HH-MM-SS`, with `-N` added when taken (pure given `taken`).
+/**
+ * A deployment directory name for `now`: UTC `YYYY-MM-DD-HH-MM-SS`, with `-N` added when taken (pure given `taken`).
+ */
 export const deploymentName = (now: Date, taken: ReadonlySet<string>): string => {
   const base = now.toISOString().slice(0, 19).replace(/[T:]/g, "-");
   if (!taken.has(base)) return base;
   for (let index = 2; ; index += 1) if (!taken.has(`${base}-${index}`)) return `${base}-${index}`;
 };
 
-// Names of deployment directories (timestamp-named only), oldest first.
+/** Names of deployment directories (timestamp-named only), oldest first. */
 export const deploymentNames = async (paths: DeployPaths): Promise<string[]> =>
-  (await readdir(paths.deployments).catch(() => [] as string[])).filter((name) => NAME.test(name)).sort((a, b) => {
-    const [ta, na] = splitName(a);
-    const [tb, nb] = splitName(b);
-    return ta === tb ? na - nb : ta < tb ? -1 : 1;
-  });
+  (await readdir(paths.deployments).catch(() => [] as string[]))
+    .filter((name) => NAME.test(name))
+    .sort((a, b) => {
+      const [ta, na] = splitName(a);
+      const [tb, nb] = splitName(b);
+      return ta === tb ? na - nb : ta < tb ? -1 : 1;
+    });
 
 const splitName = (name: string): [string, number] => [name.slice(0, 19), Number(name.slice(20) || "1")];
 
-// Reads the release manifest of an unpacked deployment, or undefined when it is unreadable.
+/** Reads the release manifest of an unpacked deployment, or undefined when it is unreadable. */
 export const readDeploymentManifest = async (path: string) => {
   try {
     return parseReleaseManifest(await readFile(join(path, MANIFEST_NAME), "utf8"), join(path, MANIFEST_NAME));
@@ -49,30 +53,46 @@ export interface Links {
   readonly next: string | undefined;
 }
 
-// Reads the three links.
+/** Reads the three links. */
 export const readLinks = async (paths: DeployPaths): Promise<Links> => ({
   current: await readSymlink(paths.current),
   last: await readSymlink(paths.last),
   next: await readSymlink(paths.next),
 });
 
-// Lists deployments, oldest first, with version and current/last/next marks.
+/** Lists deployments, oldest first, with version and current/last/next marks. */
 export const listDeployments = async (paths: DeployPaths): Promise<DeploymentInfo[]> => {
   const links = await readLinks(paths);
   const result: DeploymentInfo[] = [];
   for (const name of await deploymentNames(paths)) {
     const path = join(paths.deployments, name);
     const manifest = await readDeploymentManifest(path);
-    const marks = (["current", "last", "next"] as const).filter((mark) => links[mark] !== undefined && basename(links[mark] ?? "") === name);
-    result.push({ name, path, version: manifest?.version, releaseName: manifest?.name, marks, createdAt: (await stat(path)).mtime });
+    const marks = (["current", "last", "next"] as const).filter(
+      (mark) => links[mark] !== undefined && basename(links[mark] ?? "") === name,
+    );
+    result.push({
+      name,
+      path,
+      version: manifest?.version,
+      releaseName: manifest?.name,
+      marks,
+      createdAt: (await stat(path)).mtime,
+    });
   }
   return result;
 };
 
-// Deletes deployments beyond the newest `keep`, never one current/last/next points at; returns the names deleted. Idempotent.
+/**
+ * Deletes deployments beyond the newest `keep`, never one current/last/next points at; returns the names deleted.
+ * Idempotent.
+ */
 export const purgeDeployments = async (paths: DeployPaths, keep: number): Promise<string[]> => {
   const links = await readLinks(paths);
-  const protectedNames = new Set([links.current, links.last, links.next].filter((link): link is string => link !== undefined).map((link) => basename(link)));
+  const protectedNames = new Set(
+    [links.current, links.last, links.next]
+      .filter((link): link is string => link !== undefined)
+      .map((link) => basename(link)),
+  );
   const names = await deploymentNames(paths);
   const candidates = names.filter((name) => !protectedNames.has(name));
   const doomed = candidates.slice(0, Math.max(0, candidates.length - keep));

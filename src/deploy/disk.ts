@@ -1,7 +1,7 @@
 import { statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 
-// Bytes available to this process on the filesystem holding `path` (or its nearest existing parent).
+/** Bytes available to this process on the filesystem holding `path` (or its nearest existing parent). */
 export const freeBytes = async (path: string): Promise<number> => {
   for (let dir = path; ; dir = dirname(dir)) {
     try {

@@ -28,7 +28,10 @@ export type DriftAction =
   | "replace-save-old"
   | "blocked";
 
-// Classifies one config file by dpkg's table (pure): base = sha256 zops installed last (undefined: never), disk = sha256 on disk (undefined: missing).
+/**
+ * Classifies one config file by dpkg's table (pure): base = sha256 zops installed last (undefined: never), disk =
+ * sha256 on disk (undefined: missing).
+ */
 export const classifyConffile = (base: string | undefined, shipped: string, disk: string | undefined): DriftClass => {
   if (disk === shipped) return "unchanged";
   if (base === undefined) return disk === undefined ? "new" : "created-locally";
@@ -39,7 +42,7 @@ export const classifyConffile = (base: string | undefined, shipped: string, disk
   return "conflict";
 };
 
-// Decides the action for a class under a policy (pure).
+/** Decides the action for a class under a policy (pure). */
 export const actionFor = (kind: DriftClass, policy: ConfigPolicy): DriftAction => {
   switch (kind) {
     case "unchanged":

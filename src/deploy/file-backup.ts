@@ -8,7 +8,10 @@ export interface FileBackup {
   readonly backup: string | undefined;
 }
 
-// Copies each existing file (content, mode, owner) to `<dir>/<index>` before it is overwritten; records absent files as such.
+/**
+ * Copies each existing file (content, mode, owner) to `<dir>/<index>` before it is overwritten; records absent files as
+ * such.
+ */
 export const backupFiles = async (paths: readonly string[], dir: string): Promise<FileBackup[]> => {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const result: FileBackup[] = [];
@@ -27,7 +30,7 @@ export const backupFiles = async (paths: readonly string[], dir: string): Promis
   return result;
 };
 
-// Puts every file back as it was (atomic per file; removes files that did not exist). Idempotent.
+/** Puts every file back as it was (atomic per file; removes files that did not exist). Idempotent. */
 export const restoreFiles = async (backups: readonly FileBackup[]): Promise<void> => {
   for (const { path, backup } of [...backups].reverse()) {
     if (backup === undefined) {

@@ -11,7 +11,12 @@ export type UndoRecord =
   /** Files were (about to be) overwritten: undo puts the backups back. */
   | { readonly kind: "files"; readonly files: readonly FileBackup[] }
   /** Migrations (about to be) applied from `dir`; undo reverts them (down steps, or the restore point). */
-  | { readonly kind: "migrations"; readonly dir: string; readonly names: readonly string[]; readonly restorePoint: string | undefined }
+  | {
+      readonly kind: "migrations";
+      readonly dir: string;
+      readonly names: readonly string[];
+      readonly restorePoint: string | undefined;
+    }
   /** The links were switched: undo points them back. */
   | { readonly kind: "links"; readonly current: string | undefined; readonly last: string | undefined }
   /** The new service was (about to be) started: undo stops it. */
@@ -38,9 +43,19 @@ export interface JournalWriter {
   close(): Promise<void>;
 }
 
-// Starts a journal at `path` (atomic writes; one record per step, persisted before the step runs).
-export const startJournal = async (path: string, facts: Omit<Journal, "format" | "pid" | "host" | "startedAt" | "undo">): Promise<JournalWriter> => {
-  const journal: Journal = { format: 1, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...facts, undo: [] };
+/** Starts a journal at `path` (atomic writes; one record per step, persisted before the step runs). */
+export const startJournal = async (
+  path: string,
+  facts: Omit<Journal, "format" | "pid" | "host" | "startedAt" | "undo">,
+): Promise<JournalWriter> => {
+  const journal: Journal = {
+    format: 1,
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    ...facts,
+    undo: [],
+  };
   const save = () => writeFileAtomic(path, `${JSON.stringify(journal, null, 2)}\n`, { mode: 0o600 });
   await save();
   return {
@@ -53,7 +68,9 @@ export const startJournal = async (path: string, facts: Omit<Journal, "format" |
   };
 };
 
-// Reads a journal left behind by an interrupted critical section, or undefined; throws PRECONDITION when unreadable.
+/**
+ * Reads a journal left behind by an interrupted critical section, or undefined; throws PRECONDITION when unreadable.
+ */
 export const readJournal = async (path: string): Promise<Journal | undefined> => {
   let text: string;
   try {
@@ -65,9 +82,13 @@ export const readJournal = async (path: string): Promise<Journal | undefined> =>
   try {
     return JSON.parse(text) as Journal;
   } catch (error) {
-    throw new ZopsError("PRECONDITION", `upgrade journal '${path}' is unreadable: ${(error as Error).message}`, { hint: "an upgrade was interrupted; check current/last links, configs and the database by hand, then delete the journal" });
+    throw new ZopsError("PRECONDITION", `upgrade journal '${path}' is unreadable: ${(error as Error).message}`, {
+      hint:
+        "an upgrade was interrupted; check current/last links, configs " +
+        "and the database by hand, then delete the journal",
+    });
   }
 };
 
-// Removes a journal (idempotent).
+/** Removes a journal (idempotent). */
 export const removeJournal = (path: string): Promise<void> => rm(path, { force: true });

@@ -2,8 +2,14 @@ import { run } from "../exec/run.js";
 import { ZopsError } from "../errors/index.js";
 import { lookupOsUser } from "../pg/os-user.js";
 
-// Resolves a config file's owner/group names to ids (undefined: leave as the writing process); throws PRECONDITION for an unknown name.
-export const resolveOwner = async (owner: string | undefined, group: string | undefined): Promise<{ uid?: number; gid?: number }> => {
+/**
+ * Resolves a config file's owner/group names to ids (undefined: leave as the writing process); throws PRECONDITION for
+ * an unknown name.
+ */
+export const resolveOwner = async (
+  owner: string | undefined,
+  group: string | undefined,
+): Promise<{ uid?: number; gid?: number }> => {
   const result: { uid?: number; gid?: number } = {};
   if (owner) {
     const user = await lookupOsUser(owner);
@@ -13,7 +19,10 @@ export const resolveOwner = async (owner: string | undefined, group: string | un
   if (group) {
     const entry = await run("getent", ["group", group], { reject: false });
     const gid = Number(entry.stdout.split(":")[2]);
-    if (entry.failed || !Number.isInteger(gid)) throw new ZopsError("PRECONDITION", `group '${group}' (named by the release manifest) does not exist`, { hint: "create it, or change the manifest's config entry" });
+    if (entry.failed || !Number.isInteger(gid))
+      throw new ZopsError("PRECONDITION", `group '${group}' (named by the release manifest) does not exist`, {
+        hint: "create it, or change the manifest's config entry",
+      });
     result.gid = gid;
   }
   return result;

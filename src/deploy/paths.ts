@@ -21,7 +21,7 @@ export interface DeployPaths {
   readonly log: string;
 }
 
-// Resolves the deploy paths from the `deploy:` config section (pure).
+/** Resolves the deploy paths from the `deploy:` config section (pure). */
 export const deployPaths = (deploy: ZopsConfig["deploy"]): DeployPaths => {
   const root = deploy.root;
   const state = join(root, ".zops");

@@ -9,7 +9,10 @@ export const MANIFEST_NAME = "zops-release.yml";
 const relativePath = z
   .string()
   .min(1)
-  .refine((path) => !path.startsWith("/") && path.split("/").every((part) => part !== ".." && part !== "" && part !== "."), "a relative path without '..'");
+  .refine(
+    (path) => !path.startsWith("/") && path.split("/").every((part) => part !== ".." && part !== "" && part !== "."),
+    "a relative path without '..'",
+  );
 
 const argv = z.array(z.string().min(1)).min(1);
 
@@ -19,7 +22,10 @@ const configEntry = z.strictObject({
   /** Destination relative to `deploy.configDir`. */
   destination: relativePath,
   /** Octal mode for a new file ("0640"); an existing file keeps its mode. */
-  mode: z.string().regex(/^0?[0-7]{3}$/, "an octal mode such as \"0640\"").prefault("0644"),
+  mode: z
+    .string()
+    .regex(/^0?[0-7]{3}$/, 'an octal mode such as "0640"')
+    .prefault("0644"),
   /** Owner and group for a new file (an existing file keeps its owner). */
   owner: z.string().min(1).optional(),
   group: z.string().min(1).optional(),
@@ -42,23 +48,33 @@ export const releaseManifestSchema = z.strictObject({
 export type ReleaseManifest = z.output<typeof releaseManifestSchema>;
 export type ConfigEntry = ReleaseManifest["configs"][number];
 
-// Parses and validates manifest text; throws PRECONDITION naming the source, the key and the problem.
+/** Parses and validates manifest text; throws PRECONDITION naming the source, the key and the problem. */
 export const parseReleaseManifest = (text: string, source: string): ReleaseManifest => {
   let raw: unknown;
   try {
     raw = parse(text);
   } catch (error) {
-    throw new ZopsError("PRECONDITION", `release manifest ${source} is not valid YAML: ${(error as Error).message.split("\n")[0]}`, { hint: "see docs/release-format.md" });
+    throw new ZopsError(
+      "PRECONDITION",
+      `release manifest ${source} is not valid YAML: ${(error as Error).message.split("\n")[0]}`,
+      { hint: "see docs/release-format.md" },
+    );
   }
   const result = releaseManifestSchema.safeParse(raw);
   if (result.success) {
     const destinations = new Set<string>();
     for (const entry of result.data.configs) {
-      if (destinations.has(entry.destination)) throw new ZopsError("PRECONDITION", `release manifest ${source}: config destination '${entry.destination}' is listed twice`);
+      if (destinations.has(entry.destination))
+        throw new ZopsError(
+          "PRECONDITION",
+          `release manifest ${source}: config destination '${entry.destination}' is listed twice`,
+        );
       destinations.add(entry.destination);
     }
     return result.data;
   }
   const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(top level)"}: ${issue.message}`);
-  throw new ZopsError("PRECONDITION", `release manifest ${source} is invalid:\n  ${problems.join("\n  ")}`, { hint: "see docs/release-format.md for the manifest format" });
+  throw new ZopsError("PRECONDITION", `release manifest ${source} is invalid:\n  ${problems.join("\n  ")}`, {
+    hint: "see docs/release-format.md for the manifest format",
+  });
 };

@@ -12,14 +12,36 @@ export interface ReleaseService {
   readonly timeoutMs: number;
 }
 
-// Template variables for a release unpacked (or to be unpacked) at `deployment` (pure).
-export const releaseVars = (config: Pick<ZopsConfig, "deploy">, paths: DeployPaths, manifest: ReleaseManifest, deployment: string): TemplateVars =>
-  templateVars({ name: manifest.name, version: manifest.version, root: paths.root, sharedDir: paths.shared, configDir: paths.configDir, deployment, extra: config.deploy.vars });
+/** Template variables for a release unpacked (or to be unpacked) at `deployment` (pure). */
+export const releaseVars = (
+  config: Pick<ZopsConfig, "deploy">,
+  paths: DeployPaths,
+  manifest: ReleaseManifest,
+  deployment: string,
+): TemplateVars =>
+  templateVars({
+    name: manifest.name,
+    version: manifest.version,
+    root: paths.root,
+    sharedDir: paths.shared,
+    configDir: paths.configDir,
+    deployment,
+    extra: config.deploy.vars,
+  });
 
-// Service commands and health check of a deployment: deploy.service/health override the manifest's hooks (pure; throws PRECONDITION on an unknown variable).
-export const releaseService = (config: Pick<ZopsConfig, "deploy">, paths: DeployPaths, manifest: ReleaseManifest, deployment: string): ReleaseService => {
+/**
+ * Service commands and health check of a deployment: deploy.service/health override the manifest's hooks (pure; throws
+ * PRECONDITION on an unknown variable).
+ */
+export const releaseService = (
+  config: Pick<ZopsConfig, "deploy">,
+  paths: DeployPaths,
+  manifest: ReleaseManifest,
+  deployment: string,
+): ReleaseService => {
   const vars = releaseVars(config, paths, manifest, deployment);
-  const command = (argv: readonly string[] | undefined, what: string): ServiceCommand | undefined => (argv ? { argv: renderArgv(argv, vars, what), cwd: deployment } : undefined);
+  const command = (argv: readonly string[] | undefined, what: string): ServiceCommand | undefined =>
+    argv ? { argv: renderArgv(argv, vars, what), cwd: deployment } : undefined;
   const service = config.deploy.service;
   const health = config.deploy.health;
   const url = health.url ?? manifest.health.url;
@@ -36,8 +58,12 @@ export const releaseService = (config: Pick<ZopsConfig, "deploy">, paths: Deploy
   };
 };
 
-// Environment passed to hooks (like Zulip's ZULIP_OLD_VERSION/ZULIP_NEW_VERSION).
-export const hookEnv = (oldVersion: string | undefined, newVersion: string, deployment: string): Record<string, string> => ({
+/** Environment passed to hooks (like Zulip's ZULIP_OLD_VERSION/ZULIP_NEW_VERSION). */
+export const hookEnv = (
+  oldVersion: string | undefined,
+  newVersion: string,
+  deployment: string,
+): Record<string, string> => ({
   ZOPS_OLD_VERSION: oldVersion ?? "",
   ZOPS_NEW_VERSION: newVersion,
   ZOPS_DEPLOYMENT: deployment,

@@ -5,7 +5,7 @@ export type TemplateVars = Readonly<Record<string, string>>;
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g;
 
-// Replaces every `{{name}}` in `text`; throws PRECONDITION naming `source` and the unknown variable. Pure.
+/** Replaces every `{{name}}` in `text`; throws PRECONDITION naming `source` and the unknown variable. Pure. */
 export const renderTemplate = (text: string, vars: TemplateVars, source: string): string =>
   text.replace(PLACEHOLDER, (_match, name: string) => {
     const value = vars[name];
@@ -17,8 +17,9 @@ export const renderTemplate = (text: string, vars: TemplateVars, source: string)
     return value;
   });
 
-// Renders each argument of a hook or health command (pure).
-export const renderArgv = (argv: readonly string[], vars: TemplateVars, source: string): string[] => argv.map((arg) => renderTemplate(arg, vars, source));
+/** Renders each argument of a hook or health command (pure). */
+export const renderArgv = (argv: readonly string[], vars: TemplateVars, source: string): string[] =>
+  argv.map((arg) => renderTemplate(arg, vars, source));
 
 /** What the built-in variables are made of. */
 export interface VarSources {
@@ -31,7 +32,7 @@ export interface VarSources {
   readonly extra: Readonly<Record<string, string>>;
 }
 
-// Built-in variables (name, version, root, sharedDir, configDir, deployment, node) plus deploy.vars (pure).
+/** Built-in variables (name, version, root, sharedDir, configDir, deployment, node) plus deploy.vars (pure). */
 export const templateVars = (sources: VarSources): TemplateVars => ({
   ...sources.extra,
   name: sources.name,

@@ -14,26 +14,48 @@ import { postgresRunAs } from "../pg/os-user.js";
 
 const pgEnv = (db: PostgresSettings) => ({ PGHOST: db.host, PGPORT: String(db.port), PGUSER: db.user });
 
-// Dumps the app database (pg_dump -Fc, as the postgres OS user when root) to `<dir>/<label>.dump`; returns the path; throws POSTGRES.
-export const createRestorePoint = async (db: PostgresSettings, dir: string, label: string, binDir?: string): Promise<string> => {
+/**
+ * Dumps the app database (pg_dump -Fc, as the postgres OS user when root) to `<dir>/<label>.dump`; returns the path;
+ * throws POSTGRES.
+ */
+export const createRestorePoint = async (
+  db: PostgresSettings,
+  dir: string,
+  label: string,
+  binDir?: string,
+): Promise<string> => {
   const runAs = await postgresRunAs();
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (runAs) await chown(dir, runAs.uid, runAs.gid);
   const file = join(dir, `${label}.dump`);
   const bin = await findPgBinDir(binDir);
-  await run(join(bin, "pg_dump"), ["--format=custom", "--file", file, "--dbname", db.database], { uid: runAs?.uid, gid: runAs?.gid, env: pgEnv(db), errorCode: "POSTGRES", hint: "the restore point is taken only when a pending migration has no down step" });
+  await run(join(bin, "pg_dump"), ["--format=custom", "--file", file, "--dbname", db.database], {
+    uid: runAs?.uid,
+    gid: runAs?.gid,
+    env: pgEnv(db),
+    errorCode: "POSTGRES",
+    hint: "the restore point is taken only when a pending migration has no down step",
+  });
   return file;
 };
 
-// Replaces the app database by the restore point: DROP DATABASE ... WITH (FORCE), then pg_restore --create. Idempotent; throws POSTGRES.
+/**
+ * Replaces the app database by the restore point: DROP DATABASE ... WITH (FORCE), then pg_restore --create. Idempotent;
+ * throws POSTGRES.
+ */
 export const restoreRestorePoint = async (db: PostgresSettings, file: string, binDir?: string): Promise<void> => {
   const runAs = await postgresRunAs();
   const bin = await findPgBinDir(binDir);
   await withPostgres({ ...db, database: "postgres" }, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS "${db.database.replace(/"/g, '""')}" WITH (FORCE)`);
   });
-  await run(join(bin, "pg_restore"), ["--create", "--exit-on-error", "--dbname", "postgres", file], { uid: runAs?.uid, gid: runAs?.gid, env: pgEnv(db), errorCode: "POSTGRES" });
+  await run(join(bin, "pg_restore"), ["--create", "--exit-on-error", "--dbname", "postgres", file], {
+    uid: runAs?.uid,
+    gid: runAs?.gid,
+    env: pgEnv(db),
+    errorCode: "POSTGRES",
+  });
 };
 
-// Deletes a restore point file (idempotent).
+/** Deletes a restore point file (idempotent). */
 export const removeRestorePoint = (file: string): Promise<void> => rm(file, { force: true });

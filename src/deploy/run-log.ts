@@ -7,7 +7,10 @@ export interface RunLog {
   write(line: string): void;
 }
 
-// Opens (appends to) the log file at `path`; writes are synchronous so a SIGKILL loses at most the line being written; a log that cannot be written never fails the run.
+/**
+ * Opens (appends to) the log file at `path`; writes are synchronous so a SIGKILL loses at most the line being written;
+ * a log that cannot be written never fails the run.
+ */
 export const openRunLog = (path: string, label: string): RunLog => {
   let broken = false;
   try {
@@ -20,7 +23,10 @@ export const openRunLog = (path: string, label: string): RunLog => {
     write: (line: string) => {
       if (broken) return;
       const stamp = new Date().toISOString();
-      const text = line.split("\n").map((part) => `${stamp} ${label}: ${part}`).join("\n");
+      const text = line
+        .split("\n")
+        .map((part) => `${stamp} ${label}: ${part}`)
+        .join("\n");
       try {
         appendFileSync(path, `${text}\n`, { mode: 0o640 });
       } catch {

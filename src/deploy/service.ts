@@ -7,11 +7,26 @@ export interface ServiceCommand {
   readonly cwd: string;
 }
 
-// Runs a service hook (stop/start) with ZOPS_* variables in its environment; throws (code) naming the command on failure or timeout.
-export const runServiceCommand = async (command: ServiceCommand, env: Record<string, string>, timeoutMs: number, onLine?: (line: string) => void): Promise<number> => {
+/**
+ * Runs a service hook (stop/start) with ZOPS_* variables in its environment; throws (code) naming the command on
+ * failure or timeout.
+ */
+export const runServiceCommand = async (
+  command: ServiceCommand,
+  env: Record<string, string>,
+  timeoutMs: number,
+  onLine?: (line: string) => void,
+): Promise<number> => {
   const [file, ...args] = command.argv;
   if (!file) throw new ZopsError("PRECONDITION", "empty service command");
-  const result = await run(file, args, { cwd: command.cwd, env, timeoutMs, onLine, errorCode: "PRECONDITION", hint: "check the service hook (deploy.service or the release manifest's hooks)" });
+  const result = await run(file, args, {
+    cwd: command.cwd,
+    env,
+    timeoutMs,
+    onLine,
+    errorCode: "PRECONDITION",
+    hint: "check the service hook (deploy.service or the release manifest's hooks)",
+  });
   return result.durationMs;
 };
 
@@ -35,7 +50,9 @@ export interface HealthResult {
 const probeOnce = async (check: HealthCheck, remainingMs: number): Promise<string | undefined> => {
   if (check.url) {
     try {
-      const response = await fetch(check.url, { signal: AbortSignal.timeout(Math.round(Math.max(100, Math.min(remainingMs, 5000)))) });
+      const response = await fetch(check.url, {
+        signal: AbortSignal.timeout(Math.round(Math.max(100, Math.min(remainingMs, 5000)))),
+      });
       await response.arrayBuffer().catch(() => undefined);
       if (response.status < 200 || response.status > 299) return `GET ${check.url} answered HTTP ${response.status}`;
     } catch (error) {
@@ -44,13 +61,18 @@ const probeOnce = async (check: HealthCheck, remainingMs: number): Promise<strin
   }
   if (check.command) {
     const [file = "", ...args] = check.command.argv;
-    const result = await run(file, args, { cwd: check.command.cwd, reject: false, timeoutMs: Math.round(Math.max(100, Math.min(remainingMs, 10_000))) });
-    if (result.failed) return `health command '${result.command}' ${result.timedOut ? "timed out" : `exited with ${result.exitCode}`}`;
+    const result = await run(file, args, {
+      cwd: check.command.cwd,
+      reject: false,
+      timeoutMs: Math.round(Math.max(100, Math.min(remainingMs, 10_000))),
+    });
+    if (result.failed)
+      return `health command '${result.command}' ${result.timedOut ? "timed out" : `exited with ${result.exitCode}`}`;
   }
   return undefined;
 };
 
-// Polls the health check (HTTP 2xx and/or command exit 0) until it passes or the deadline passes; never throws.
+/** Polls the health check (HTTP 2xx and/or command exit 0) until it passes or the deadline passes; never throws. */
 export const waitHealthy = async (check: HealthCheck): Promise<HealthResult> => {
   const started = performance.now();
   let attempts = 0;
@@ -61,7 +83,8 @@ export const waitHealthy = async (check: HealthCheck): Promise<HealthResult> => 
     lastProblem = await probeOnce(check, check.deadlineMs - elapsed);
     const now = performance.now() - started;
     if (lastProblem === undefined) return { healthy: true, elapsedMs: Math.round(now), attempts, lastProblem };
-    if (now + check.intervalMs > check.deadlineMs) return { healthy: false, elapsedMs: Math.round(now), attempts, lastProblem };
+    if (now + check.intervalMs > check.deadlineMs)
+      return { healthy: false, elapsedMs: Math.round(now), attempts, lastProblem };
     await new Promise((resolve) => setTimeout(resolve, check.intervalMs));
   }
 };

@@ -10,14 +10,17 @@ export interface TarEntryInfo {
 
 const ALLOWED_TYPES = new Set(["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink"]);
 
-// Why an entry may not be unpacked (absolute path, '..', hard link, device, fifo...), or undefined when it may. Pure.
+/**
+ * Why an entry may not be unpacked (absolute path, '..', hard link, device, fifo...), or undefined when it may. Pure.
+ */
 export const refuseEntry = (entry: TarEntryInfo): string | undefined => {
   const path = entry.path;
   if (path.length === 0) return "has an empty path";
   if (path.includes("\0")) return "has a NUL byte in its path";
   if (path.startsWith("/") || /^[A-Za-z]:/.test(path) || path.includes("\\")) return "has an absolute path";
   if (path.split("/").includes("..")) return "has '..' in its path";
-  if (entry.type === "Link") return `is a hard link (to '${entry.linkpath ?? ""}'); releases may not contain hard links`;
+  if (entry.type === "Link")
+    return `is a hard link (to '${entry.linkpath ?? ""}'); releases may not contain hard links`;
   if (entry.type === "CharacterDevice" || entry.type === "BlockDevice") return "is a device file";
   if (entry.type === "FIFO") return "is a FIFO (named pipe)";
   if (!ALLOWED_TYPES.has(entry.type)) return `has unsupported type ${entry.type}`;
@@ -29,12 +32,19 @@ export const refuseEntry = (entry: TarEntryInfo): string | undefined => {
   return undefined;
 };
 
-// First path component of a relative tar path ("demo-1.0/app/x" -> "demo-1.0"). Pure.
+/** First path component of a relative tar path ("demo-1.0/app/x" -> "demo-1.0"). Pure. */
 export const topDirectoryOf = (path: string): string => path.replace(/^\.\//, "").split("/")[0] ?? "";
 
-// Resolves `path` (inside the release) following the release's own symlinks; returns the final
-// path relative to the release top, or undefined when it escapes the release. Pure.
-export const resolveInsideRelease = (path: string, symlinks: ReadonlyMap<string, string>, top: string, depth = 0): string | undefined => {
+/**
+ * Resolves `path` (inside the release) following the release's own symlinks; returns the final path relative to the
+ * release top, or undefined when it escapes the release. Pure.
+ */
+export const resolveInsideRelease = (
+  path: string,
+  symlinks: ReadonlyMap<string, string>,
+  top: string,
+  depth = 0,
+): string | undefined => {
   if (depth > 40) return undefined;
   const parts = path.split("/");
   let resolved = "";

@@ -4,9 +4,11 @@ import { ZopsError } from "../errors/index.js";
 import { refuseEntry } from "./tarball-entry.js";
 import type { TarballSummary } from "./tarball-inspect.js";
 
-// Unpacks an already inspected release tarball into `dest` (created), dropping its top directory;
-// applies the same entry checks again as a filter, owns files as the current user and strips
-// setuid/setgid bits. Throws PRECONDITION if an entry is refused after all (the tarball changed).
+/**
+ * Unpacks an already inspected release tarball into `dest` (created), dropping its top directory; applies the same
+ * entry checks again as a filter, owns files as the current user and strips setuid/setgid bits. Throws PRECONDITION if
+ * an entry is refused after all (the tarball changed).
+ */
 export const extractRelease = async (file: string, dest: string, summary: TarballSummary): Promise<void> => {
   await mkdir(dest, { recursive: true, mode: 0o755 });
   let refused: string | undefined;
@@ -20,10 +22,17 @@ export const extractRelease = async (file: string, dest: string, summary: Tarbal
       const readEntry = entry as tar.ReadEntry;
       const why = refuseEntry({ path, type: readEntry.type, linkpath: readEntry.linkpath, size: readEntry.size ?? 0 });
       if (why) refused ??= `entry '${path}' ${why}`;
-      if (!path.replace(/^\.\//, "").startsWith(`${summary.top}/`) && path.replace(/^\.\//, "").replace(/\/$/, "") !== summary.top) refused ??= `entry '${path}' is outside '${summary.top}'`;
+      if (
+        !path.replace(/^\.\//, "").startsWith(`${summary.top}/`) &&
+        path.replace(/^\.\//, "").replace(/\/$/, "") !== summary.top
+      )
+        refused ??= `entry '${path}' is outside '${summary.top}'`;
       if (readEntry.mode !== undefined) readEntry.mode &= 0o1777;
       return why === undefined;
     },
   });
-  if (refused) throw new ZopsError("PRECONDITION", `release tarball '${file}' changed while being unpacked: ${refused}`, { hint: "do not modify the tarball during an upgrade; run the upgrade again" });
+  if (refused)
+    throw new ZopsError("PRECONDITION", `release tarball '${file}' changed while being unpacked: ${refused}`, {
+      hint: "do not modify the tarball during an upgrade; run the upgrade again",
+    });
 };

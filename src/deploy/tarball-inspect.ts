@@ -26,16 +26,29 @@ export interface TarballSummary {
 
 const refuse = (file: string, entry: string, why: string): ZopsError =>
   new ZopsError("PRECONDITION", `release tarball '${file}': entry '${entry}' ${why}`, {
-    hint: "release tarballs must hold one top directory of plain files, directories and symlinks that stay inside it (docs/release-format.md)",
+    hint:
+      "release tarballs must hold one top directory of plain files, " +
+      "directories and symlinks that stay inside it " +
+      "(docs/release-format.md)",
     details: { tarball: file, entry },
   });
 
-// Reads a release tarball without writing anything and refuses it (PRECONDITION naming the entry)
-// for absolute paths, '..', links leaving the release, hard links, devices, fifos, more than one
-// top directory, or size/file count over `limits`. Keeps the bodies of files `collect` selects.
-export const inspectTarball = async (file: string, limits: TarballLimits, collect: (path: string) => boolean = (path) => path === MANIFEST_NAME): Promise<TarballSummary> => {
+/**
+ * Reads a release tarball without writing anything and refuses it (PRECONDITION naming the entry) for absolute paths,
+ * '..', links leaving the release, hard links, devices, fifos, more than one top directory, or size/file count over
+ * `limits`. Keeps the bodies of files `collect` selects.
+ */
+export const inspectTarball = async (
+  file: string,
+  limits: TarballLimits,
+  collect: (path: string) => boolean = (path) => path === MANIFEST_NAME,
+): Promise<TarballSummary> => {
   const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    throw new ZopsError("PRECONDITION", `release tarball '${file}' cannot be read: ${error.code === "ENOENT" ? "no such file" : error.message}`, { cause: error });
+    throw new ZopsError(
+      "PRECONDITION",
+      `release tarball '${file}' cannot be read: ${error.code === "ENOENT" ? "no such file" : error.message}`,
+      { cause: error },
+    );
   });
   if (!info.isFile()) throw new ZopsError("PRECONDITION", `release tarball '${file}' is not a regular file`);
   let top: string | undefined;
@@ -53,13 +66,19 @@ export const inspectTarball = async (file: string, limits: TarballLimits, collec
       strict: true,
       onReadEntry: (entry) => {
         entries += 1;
-        const described: TarEntryInfo = { path: entry.path, type: entry.type, linkpath: entry.linkpath, size: entry.size ?? 0 };
+        const described: TarEntryInfo = {
+          path: entry.path,
+          type: entry.type,
+          linkpath: entry.linkpath,
+          size: entry.size ?? 0,
+        };
         const path = entry.path.replace(/^\.\//, "").replace(/\/+$/, "");
         const why = refuseEntry(described);
         if (why) fail(entry.path, why);
         const entryTop = topDirectoryOf(path);
         top ??= entryTop;
-        if (!why && entryTop !== top) fail(entry.path, `is outside the top directory '${top}' (a release has exactly one top directory)`);
+        if (!why && entryTop !== top)
+          fail(entry.path, `is outside the top directory '${top}' (a release has exactly one top directory)`);
         if (entry.type === "SymbolicLink" && entry.linkpath) symlinks.set(path, entry.linkpath);
         allPaths.push(path);
         if (entry.type === "File" || entry.type === "OldFile" || entry.type === "ContiguousFile") {
@@ -72,22 +91,34 @@ export const inspectTarball = async (file: string, limits: TarballLimits, collec
             entry.on("end", () => files.set(relative, Buffer.concat(chunks)));
           }
         }
-        if (entries > limits.maxFiles) fail(entry.path, `exceeds the limit of ${limits.maxFiles} entries (deploy.tarball.maxFiles)`);
-        if (unpackedBytes > limits.maxUnpackedBytes) fail(entry.path, `takes the unpacked size over the limit of ${limits.maxUnpackedBytes} bytes (deploy.tarball.maxUnpackedMb)`);
+        if (entries > limits.maxFiles)
+          fail(entry.path, `exceeds the limit of ${limits.maxFiles} entries (deploy.tarball.maxFiles)`);
+        if (unpackedBytes > limits.maxUnpackedBytes)
+          fail(
+            entry.path,
+            `takes the unpacked size over the limit of ${limits.maxUnpackedBytes} bytes (deploy.tarball.maxUnpackedMb)`,
+          );
       },
     });
   } catch (error) {
-    throw new ZopsError("PRECONDITION", `release tarball '${file}' is not a readable tar archive: ${(error as Error).message}`, { cause: error, hint: "build it with `tar czf` (gzip or plain tar)" });
+    throw new ZopsError(
+      "PRECONDITION",
+      `release tarball '${file}' is not a readable tar archive: ${(error as Error).message}`,
+      { cause: error, hint: "build it with `tar czf` (gzip or plain tar)" },
+    );
   }
   if (problem) throw problem;
-  if (top === undefined || entries === 0) throw new ZopsError("PRECONDITION", `release tarball '${file}' is empty or not a tar archive`);
+  if (top === undefined || entries === 0)
+    throw new ZopsError("PRECONDITION", `release tarball '${file}' is empty or not a tar archive`);
   for (const [path, target] of symlinks) {
-    if (resolveInsideRelease(`${posix.dirname(path)}/${target}`, symlinks, top) === undefined) throw refuse(file, path, `is a symlink to '${target}', which points outside the release`);
+    if (resolveInsideRelease(`${posix.dirname(path)}/${target}`, symlinks, top) === undefined)
+      throw refuse(file, path, `is a symlink to '${target}', which points outside the release`);
   }
   for (const path of allPaths) {
     const parent = posix.dirname(path);
     for (let dir = parent; dir !== "." && dir !== top; dir = posix.dirname(dir)) {
-      if (symlinks.has(dir)) throw refuse(file, path, `lies under the symlink '${dir}' (entries may not be written through links)`);
+      if (symlinks.has(dir))
+        throw refuse(file, path, `lies under the symlink '${dir}' (entries may not be written through links)`);
     }
   }
   return { top, entries, unpackedBytes, files, paths };

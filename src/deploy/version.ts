@@ -1,5 +1,7 @@
-// Compares release versions: dot-separated numeric parts compare as numbers ("1.10" > "1.9"),
-// other parts as strings, and a pre-release ("2.0.0-rc1") sorts before its release. Pure.
+/**
+ * Compares release versions: dot-separated numeric parts compare as numbers ("1.10" > "1.9"), other parts as strings,
+ * and a pre-release ("2.0.0-rc1") sorts before its release. Pure.
+ */
 export const compareVersions = (a: string, b: string): number => {
   const [mainA = "", preA] = splitPre(a);
   const [mainB = "", preB] = splitPre(b);

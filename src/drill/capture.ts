@@ -5,9 +5,18 @@ import { putJson } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
 import { captureFingerprints, type Fingerprints } from "./fingerprint.js";
 
-// Captures the cluster's data fingerprints right after backup `backupId`, stores them beside the drill reports, then switches WAL so the fingerprint point is archived promptly. Read-only on the data; idempotent per backup.
-export const captureBackupFingerprints = async (config: ZopsConfig, storage: Storage, backupId: string): Promise<Fingerprints> => {
-  const fingerprints = await captureFingerprints(config.postgres, { maxTableBytes: config.drill.fingerprintMaxTableMB * 1024 * 1024 });
+/**
+ * Captures the cluster's data fingerprints right after backup `backupId`, stores them beside the drill reports, then
+ * switches WAL so the fingerprint point is archived promptly. Read-only on the data; idempotent per backup.
+ */
+export const captureBackupFingerprints = async (
+  config: ZopsConfig,
+  storage: Storage,
+  backupId: string,
+): Promise<Fingerprints> => {
+  const fingerprints = await captureFingerprints(config.postgres, {
+    maxTableBytes: config.drill.fingerprintMaxTableMB * 1024 * 1024,
+  });
   await putJson(storage, fingerprintsKey(backupId), fingerprints);
   await withPostgres(config.postgres, (client) => client.query("select pg_switch_wal()"));
   return fingerprints;

@@ -22,7 +22,8 @@ export interface Fingerprints {
 const TABLES = `
   select c.oid::regclass::text as name, pg_relation_size(c.oid) as bytes
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
-  where c.relkind in ('r', 'p', 'm') and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'
+  where c.relkind in ('r', 'p', 'm')
+    and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'
   order by 1`;
 
 const COUNTERS = `
@@ -34,19 +35,26 @@ const readCounters = async (client: pg.Client): Promise<Map<string, bigint>> => 
 };
 
 // Fingerprints one database inside one REPEATABLE READ snapshot; returns its snapshot LSN and tables. Read-only.
-const captureDatabase = async (client: pg.Client, maxTableBytes: number): Promise<{ lsn: string; tables: Record<string, TableFingerprint> }> => {
+const captureDatabase = async (
+  client: pg.Client,
+  maxTableBytes: number,
+): Promise<{ lsn: string; tables: Record<string, TableFingerprint> }> => {
   const before = await readCounters(client);
   await client.query("begin isolation level repeatable read read only");
   try {
     const { rows: lsnRows } = await client.query<{ lsn: string }>(
-      "select (case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_insert_lsn() end)::text as lsn",
+      "select (case when pg_is_in_recovery() then " +
+        "pg_last_wal_replay_lsn() else pg_current_wal_insert_lsn() " +
+        "end)::text as lsn",
     );
     const tables = (await client.query<{ name: string; bytes: string }>(TABLES)).rows;
     const result: Record<string, { rows: number; hash: string | undefined }> = {};
     for (const table of tables) {
       const full = Number(table.bytes) <= maxTableBytes;
       const sql = full
-        ? `select count(*)::text as rows, coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text as hash from ${table.name} t`
+        ? `select count(*)::text as rows, ` +
+          `coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text ` +
+          `as hash from ${table.name} t`
         : `select count(*)::text as rows, null as hash from ${table.name}`;
       const { rows } = await client.query<{ rows: string; hash: string | null }>(sql);
       result[table.name] = { rows: Number(rows[0]?.rows ?? 0), hash: rows[0]?.hash ?? undefined };
@@ -65,17 +73,27 @@ const captureDatabase = async (client: pg.Client, maxTableBytes: number): Promis
   }
 };
 
-// Compares two LSNs written as "X/Y" (negative, zero or positive like a sort comparator).
+/** Compares two LSNs written as "X/Y" (negative, zero or positive like a sort comparator). */
 export const compareLsn = (a: string, b: string): number => {
   const diff = parseLsn(a) - parseLsn(b);
   return diff < 0n ? -1 : diff > 0n ? 1 : 0;
 };
 
-// Captures fingerprints of every connectable database (read-only; one snapshot per database). Tables above `maxTableBytes` get a row count only.
-export const captureFingerprints = async (settings: PostgresSettings, options: { maxTableBytes?: number } = {}): Promise<Fingerprints> => {
+/**
+ * Captures fingerprints of every connectable database (read-only; one snapshot per database). Tables above
+ * `maxTableBytes` get a row count only.
+ */
+export const captureFingerprints = async (
+  settings: PostgresSettings,
+  options: { maxTableBytes?: number } = {},
+): Promise<Fingerprints> => {
   const maxTableBytes = options.maxTableBytes ?? 1024 ** 3;
   const databases = await withPostgres(settings, async (client) =>
-    (await client.query<{ datname: string }>("select datname from pg_database where datallowconn and not datistemplate order by 1")).rows.map((row) => row.datname),
+    (
+      await client.query<{ datname: string }>(
+        "select datname from pg_database where datallowconn and not datistemplate order by 1",
+      )
+    ).rows.map((row) => row.datname),
   );
   const result: Record<string, Record<string, TableFingerprint>> = {};
   let lsn = "0/0";
@@ -94,7 +112,10 @@ export interface FingerprintMismatch {
   readonly problem: string;
 }
 
-// Compares fingerprints taken at the source with those of the restored data. Tables written during the capture get a tolerance of their write count on the row count and no hash check; all others must match exactly.
+/**
+ * Compares fingerprints taken at the source with those of the restored data. Tables written during the capture get a
+ * tolerance of their write count on the row count and no hash check; all others must match exactly.
+ */
 export const compareFingerprints = (expected: Fingerprints, actual: Fingerprints): FingerprintMismatch[] => {
   const problems: FingerprintMismatch[] = [];
   for (const [database, tables] of Object.entries(expected.databases)) {
@@ -109,7 +130,13 @@ export const compareFingerprints = (expected: Fingerprints, actual: Fingerprints
         problems.push({ database, table, problem: "table missing after restore" });
       } else if (want.writesDuringCapture > 0) {
         if (Math.abs(got.rows - want.rows) > want.writesDuringCapture) {
-          problems.push({ database, table, problem: `row count ${got.rows}, expected ${want.rows} ± ${want.writesDuringCapture} (written during capture)` });
+          problems.push({
+            database,
+            table,
+            problem:
+              `row count ${got.rows}, expected ${want.rows} ± ` +
+              `${want.writesDuringCapture} (written during capture)`,
+          });
         }
       } else if (got.rows !== want.rows) {
         problems.push({ database, table, problem: `row count ${got.rows}, expected ${want.rows}` });

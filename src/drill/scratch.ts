@@ -10,11 +10,17 @@ export interface DrillScratch {
   readonly dataDir: string;
   readonly socketDir: string;
   readonly port: number;
-  /** Settings that isolate the restored cluster from production: own port and socket, no TCP, no archiving, its own pg_hba. */
+  /**
+   * Settings that isolate the restored cluster from production: own port and socket, no TCP, no archiving, its own
+   * pg_hba.
+   */
   readonly settings: Record<string, string>;
 }
 
-// Creates the scratch directory (owned by `owner`), a private socket directory and a trust-on-local-socket pg_hba file (the socket directory is 0700, so only the owner and root can connect).
+/**
+ * Creates the scratch directory (owned by `owner`), a private socket directory and a trust-on-local-socket pg_hba file
+ * (the socket directory is 0700, so only the owner and root can connect).
+ */
 export const prepareScratch = async (parent: string | undefined, owner: OsUser | undefined): Promise<DrillScratch> => {
   const base = parent ?? tmpdir();
   await mkdir(base, { recursive: true });
@@ -23,7 +29,9 @@ export const prepareScratch = async (parent: string | undefined, owner: OsUser |
   const dataDir = join(root, "data");
   const hbaFile = join(root, "pg_hba.conf");
   await mkdir(socketDir, { mode: 0o700 });
-  await writeFile(hbaFile, "# zops drill: local socket only (directory mode 0700)\nlocal all all trust\n", { mode: 0o600 });
+  await writeFile(hbaFile, "# zops drill: local socket only (directory mode 0700)\nlocal all all trust\n", {
+    mode: 0o600,
+  });
   if (owner) {
     for (const path of [root, socketDir, hbaFile]) await chown(path, owner.uid, owner.gid);
   }
@@ -47,5 +55,6 @@ export const prepareScratch = async (parent: string | undefined, owner: OsUser |
   };
 };
 
-// Removes the scratch directory (the cluster must be stopped). Idempotent.
-export const removeScratch = (scratch: DrillScratch): Promise<void> => rm(scratch.root, { recursive: true, force: true });
+/** Removes the scratch directory (the cluster must be stopped). Idempotent. */
+export const removeScratch = (scratch: DrillScratch): Promise<void> =>
+  rm(scratch.root, { recursive: true, force: true });

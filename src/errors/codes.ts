@@ -30,5 +30,5 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-// Returns the exit status registered for a code (pure).
+/** Returns the exit status registered for a code (pure). */
 export const exitCodeFor = (code: ErrorCode): number => ERROR_CODES[code].exit;

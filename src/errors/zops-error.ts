@@ -28,10 +28,9 @@ export class ZopsError extends Error {
   }
 }
 
-// True when `error` is a ZopsError, optionally of one of the given codes.
+/** True when `error` is a ZopsError, optionally of one of the given codes. */
 export const isZopsError = (error: unknown, ...codes: ErrorCode[]): error is ZopsError =>
   error instanceof ZopsError && (codes.length === 0 || codes.includes(error.code));
 
-// Returns the message of any thrown value, without a stack.
-export const messageOf = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
+/** Returns the message of any thrown value, without a stack. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -36,11 +36,14 @@ export interface RunResult {
   readonly timedOut: boolean;
 }
 
-// Replaces every secret in `text` with ***.
+/** Replaces every secret in `text` with ***. */
 export const redactText = (text: string, secrets: readonly string[] = []): string =>
   secrets.filter((secret) => secret.length > 0).reduce((result, secret) => result.split(secret).join("***"), text);
 
-// Runs `file` with an argv array (never a shell); throws a ZopsError naming the command, exit and stderr tail unless reject is false.
+/**
+ * Runs `file` with an argv array (never a shell); throws a ZopsError naming the command, exit and stderr tail unless
+ * reject is false.
+ */
 export const run = async (file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> => {
   const started = performance.now();
   const subprocess = execa(file, args, {
@@ -69,7 +72,11 @@ export const run = async (file: string, args: readonly string[], options: RunOpt
     timedOut: result.timedOut,
   };
   if (!shaped.failed || options.reject === false) return shaped;
-  throw new ZopsError(options.errorCode ?? "INTERNAL", describeFailure(shaped, result.message ?? "failed"), { hint: options.hint, cause: result.cause, details: { command } });
+  throw new ZopsError(options.errorCode ?? "INTERNAL", describeFailure(shaped, result.message ?? "failed"), {
+    hint: options.hint,
+    cause: result.cause,
+    details: { command },
+  });
 };
 
 const describeFailure = (result: RunResult, fallback: string): string => {

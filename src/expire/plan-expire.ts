@@ -21,11 +21,20 @@ export interface ExpirePlan {
   readonly bytes: number;
 }
 
-// Computes what expire would delete (lists backups/ and wal/ once each). Read-only; never selects the newest full chain or WAL a kept backup needs.
-export const planExpire = async (storage: Storage, backups: readonly BackupManifest[], keepFull: number): Promise<ExpirePlan> => {
+/**
+ * Computes what expire would delete (lists backups/ and wal/ once each). Read-only; never selects the newest full chain
+ * or WAL a kept backup needs.
+ */
+export const planExpire = async (
+  storage: Storage,
+  backups: readonly BackupManifest[],
+  keepFull: number,
+): Promise<ExpirePlan> => {
   const { chains, orphans } = groupChains(backups);
   const keptChains = chains.slice(Math.max(0, chains.length - Math.max(1, keepFull)));
-  const kept = new Set(keptChains.flatMap((chain) => [chain.full.id, ...chain.incrementals.map((backup) => backup.id)]));
+  const kept = new Set(
+    keptChains.flatMap((chain) => [chain.full.id, ...chain.incrementals.map((backup) => backup.id)]),
+  );
   const expired = backups.filter((backup) => !kept.has(backup.id)).map((backup) => backup.id);
   const complete = new Set(backups.map((backup) => backup.id));
   const manifestKeys = expired.map(backupManifestKey);
@@ -39,7 +48,9 @@ export const planExpire = async (storage: Storage, backups: readonly BackupManif
     dataKeys.push(info.key);
     bytes += info.size;
   }
-  const oldestKept = backups.filter((backup) => kept.has(backup.id)).sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1))[0];
+  const oldestKept = backups
+    .filter((backup) => kept.has(backup.id))
+    .sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1))[0];
   const walObjects: WalObject[] = [];
   if (oldestKept) {
     const limit = parseSegmentName(oldestKept.walStart, oldestKept.walSegmentSize).segno;
@@ -53,10 +64,20 @@ export const planExpire = async (storage: Storage, backups: readonly BackupManif
     }
   }
   void orphans;
-  return { kept: [...kept].sort(), expiredBackups: expired, leftovers: [...leftovers].sort(), walObjects, manifestKeys, dataKeys, bytes };
+  return {
+    kept: [...kept].sort(),
+    expiredBackups: expired,
+    leftovers: [...leftovers].sort(),
+    walObjects,
+    manifestKeys,
+    dataKeys,
+    bytes,
+  };
 };
 
-// Applies a plan: manifests first, then data, then WAL. Idempotent (missing keys are fine); deletes in batches of 1000.
+/**
+ * Applies a plan: manifests first, then data, then WAL. Idempotent (missing keys are fine); deletes in batches of 1000.
+ */
 export const applyExpire = async (storage: Storage, plan: ExpirePlan): Promise<void> => {
   const batches = [plan.manifestKeys, plan.dataKeys, plan.walObjects.map((object) => object.key)];
   for (const keys of batches) {

@@ -20,7 +20,10 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-// True when process `pid` exists on this host (EPERM means it exists but belongs to another user). Pure apart from the probe.
+/**
+ * True when process `pid` exists on this host (EPERM means it exists but belongs to another user). Pure apart from the
+ * probe.
+ */
 export const isProcessAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -38,7 +41,10 @@ const readHolder = async (path: string): Promise<LockHolder | undefined> => {
   }
 };
 
-// Takes an exclusive lock file (O_EXCL); a lock of a dead process on this host is detected as stale and taken over; throws LOCK_HELD naming the holder otherwise.
+/**
+ * Takes an exclusive lock file (O_EXCL); a lock of a dead process on this host is detected as stale and taken over;
+ * throws LOCK_HELD naming the holder otherwise.
+ */
 export const acquireLock = async (path: string, command: string): Promise<HeldLock> => {
   await mkdir(dirname(path), { recursive: true });
   const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command };
@@ -60,24 +66,41 @@ export const acquireLock = async (path: string, command: string): Promise<HeldLo
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new ZopsError("LOCK_HELD", `unable to create lock file '${path}': ${(error as Error).message}`, { hint: "check that the lock directory exists and is writable", cause: error });
+        throw new ZopsError("LOCK_HELD", `unable to create lock file '${path}': ${(error as Error).message}`, {
+          hint: "check that the lock directory exists and is writable",
+          cause: error,
+        });
       }
     }
     const existing = await readHolder(path);
     if (existing && (existing.host !== hostname() || isProcessAlive(existing.pid))) {
-      throw new ZopsError("LOCK_HELD", `lock '${path}' is held by '${existing.command}' (pid ${existing.pid} on ${existing.host}, since ${existing.startedAt})`, {
-        hint: existing.host === hostname() ? "wait for it to finish" : `that process runs on another host; if it is gone, delete ${path}`,
-        details: { holder: existing },
-      });
+      throw new ZopsError(
+        "LOCK_HELD",
+        `lock '${path}' is held by '${existing.command}' (pid ` +
+          `${existing.pid} on ${existing.host}, since ` +
+          `${existing.startedAt})`,
+        {
+          hint:
+            existing.host === hostname()
+              ? "wait for it to finish"
+              : `that process runs on another host; if it is gone, delete ${path}`,
+          details: { holder: existing },
+        },
+      );
     }
     // Stale (dead pid or unreadable): move it aside atomically so only one contender takes it over.
     recoveredFrom = existing ?? { pid: 0, host: "unknown", startedAt: "unknown", command: "unreadable lock file" };
-    await rename(path, `${path}.stale-${process.pid}`).then(() => unlink(`${path}.stale-${process.pid}`), () => undefined);
+    await rename(path, `${path}.stale-${process.pid}`).then(
+      () => unlink(`${path}.stale-${process.pid}`),
+      () => undefined,
+    );
   }
-  throw new ZopsError("LOCK_HELD", `unable to take lock '${path}': it keeps changing hands`, { hint: "another zops process is starting; retry" });
+  throw new ZopsError("LOCK_HELD", `unable to take lock '${path}': it keeps changing hands`, {
+    hint: "another zops process is starting; retry",
+  });
 };
 
-// Runs `fn` while holding the lock at `path`, always releasing it.
+/** Runs `fn` while holding the lock at `path`, always releasing it. */
 export const withLock = async <T>(path: string, command: string, fn: (lock: HeldLock) => Promise<T>): Promise<T> => {
   const lock = await acquireLock(path, command);
   try {

@@ -3,15 +3,24 @@ import { constants } from "node:fs";
 import { join } from "node:path";
 import { ZopsError } from "../errors/index.js";
 
-const isExecutable = (path: string): Promise<boolean> => access(path, constants.X_OK).then(() => true, () => false);
+const isExecutable = (path: string): Promise<boolean> =>
+  access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 
-// Finds the PostgreSQL server binaries: postgres.binDir, else `pg_config --bindir`, else the newest /usr/lib/postgresql/*/bin. Throws POSTGRES naming what was tried.
+/**
+ * Finds the PostgreSQL server binaries: postgres.binDir, else `pg_config --bindir`, else the newest
+ * /usr/lib/postgresql/<major>/bin. Throws POSTGRES naming what was tried.
+ */
 export const findPgBinDir = async (configured?: string): Promise<string> => {
   const tried: string[] = [];
   if (configured) {
     if (await isExecutable(join(configured, "pg_ctl"))) return configured;
     throw new ZopsError("CONFIG_INVALID", `postgres.binDir '${configured}' has no executable pg_ctl`, {
-      hint: "set postgres.binDir to the directory holding initdb, pg_ctl and pg_amcheck (e.g. /usr/lib/postgresql/15/bin)",
+      hint:
+        "set postgres.binDir to the directory holding initdb, pg_ctl " +
+        "and pg_amcheck (e.g. /usr/lib/postgresql/15/bin)",
     });
   }
   const { run } = await import("../exec/run.js");
@@ -27,7 +36,11 @@ export const findPgBinDir = async (configured?: string): Promise<string> => {
     tried.push(dir);
     if (await isExecutable(join(dir, "pg_ctl"))) return dir;
   }
-  throw new ZopsError("POSTGRES", `PostgreSQL server binaries not found (tried ${tried.join(", ") || "pg_config and /usr/lib/postgresql/*/bin"})`, {
-    hint: "install PostgreSQL (apt-get install postgresql-15) or set postgres.binDir",
-  });
+  throw new ZopsError(
+    "POSTGRES",
+    `PostgreSQL server binaries not found (tried ${tried.join(", ") || "pg_config and /usr/lib/postgresql/*/bin"})`,
+    {
+      hint: "install PostgreSQL (apt-get install postgresql-15) or set postgres.binDir",
+    },
+  );
 };

@@ -5,8 +5,13 @@ import { ZopsError } from "../errors/index.js";
 /** Connection settings zops uses for PostgreSQL (the `postgres:` config section). */
 export type PostgresSettings = Pick<ZopsConfig["postgres"], "host" | "port" | "user" | "database">;
 
-// Opens one client connection (socket directory or host name); throws POSTGRES naming the host and port with a hint.
-export const connectPostgres = async (settings: PostgresSettings, options: { database?: string; applicationName?: string } = {}): Promise<pg.Client> => {
+/**
+ * Opens one client connection (socket directory or host name); throws POSTGRES naming the host and port with a hint.
+ */
+export const connectPostgres = async (
+  settings: PostgresSettings,
+  options: { database?: string; applicationName?: string } = {},
+): Promise<pg.Client> => {
   const client = new pg.Client({
     host: settings.host,
     port: settings.port,
@@ -20,15 +25,27 @@ export const connectPostgres = async (settings: PostgresSettings, options: { dat
     return client;
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new ZopsError("POSTGRES", `unable to connect to PostgreSQL at ${settings.host}:${settings.port} as '${settings.user}': ${(error as Error).message}`, {
-      hint: "check that PostgreSQL is running and postgres.host/port/user in the config are right (host may be a socket directory)",
-      cause: error,
-    });
+    throw new ZopsError(
+      "POSTGRES",
+      `unable to connect to PostgreSQL at ` +
+        `${settings.host}:${settings.port} as '${settings.user}': ` +
+        `${(error as Error).message}`,
+      {
+        hint:
+          "check that PostgreSQL is running and postgres.host/port/user " +
+          "in the config are right (host may be a socket directory)",
+        cause: error,
+      },
+    );
   }
 };
 
-// Runs `fn` with a connection and always closes it.
-export const withPostgres = async <T>(settings: PostgresSettings, fn: (client: pg.Client) => Promise<T>, options?: { database?: string }): Promise<T> => {
+/** Runs `fn` with a connection and always closes it. */
+export const withPostgres = async <T>(
+  settings: PostgresSettings,
+  fn: (client: pg.Client) => Promise<T>,
+  options?: { database?: string },
+): Promise<T> => {
   const client = await connectPostgres(settings, options);
   try {
     return await fn(client);

@@ -33,14 +33,21 @@ export interface ScratchCluster {
   /** Starts the server and waits (pg_ctl -w) up to `timeoutSeconds`. */
   start(timeoutSeconds?: number): Promise<void>;
   stop(mode?: "fast" | "immediate"): Promise<void>;
-  query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[], database?: string): Promise<T[]>;
+  query<T extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    database?: string,
+  ): Promise<T[]>;
   /** Runs a PostgreSQL binary as the cluster's OS user, with PGHOST/PGPORT pointing at it. */
   exec(tool: string, args: readonly string[], options?: { reject?: boolean; timeoutMs?: number }): Promise<RunResult>;
   /** Appends settings to postgresql.conf (in effect at the next start or reload). */
   configure(settings: Record<string, string | number>): Promise<void>;
 }
 
-// Prepares (initdb unless `dataDir` is given) a cluster isolated from any other: free port, private socket, no TCP; as the postgres OS user when root. Does not start it.
+/**
+ * Prepares (initdb unless `dataDir` is given) a cluster isolated from any other: free port, private socket, no TCP; as
+ * the postgres OS user when root. Does not start it.
+ */
 export const createScratchCluster = async (options: ScratchClusterOptions): Promise<ScratchCluster> => {
   const binDir = await findPgBinDir(options.binDir);
   const runAs = await postgresRunAs();
@@ -60,16 +67,39 @@ export const createScratchCluster = async (options: ScratchClusterOptions): Prom
       gid: runAs?.gid,
       errorCode: "POSTGRES",
       ...extra,
-      env: { ...options.env, LC_ALL: "C.UTF-8", PGHOST: socketDir, PGPORT: String(port), PGUSER: "postgres", PGDATABASE: "postgres" },
+      env: {
+        ...options.env,
+        LC_ALL: "C.UTF-8",
+        PGHOST: socketDir,
+        PGPORT: String(port),
+        PGUSER: "postgres",
+        PGDATABASE: "postgres",
+      },
     });
   if (!options.dataDir) {
-    await exec("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--data-checksums", ...(options.initdbArgs ?? [])]);
+    await exec("initdb", [
+      "-D",
+      dataDir,
+      "-U",
+      "postgres",
+      "--auth=trust",
+      "--encoding=UTF8",
+      "--locale=C.UTF-8",
+      "--data-checksums",
+      ...(options.initdbArgs ?? []),
+    ]);
   }
   const configure = async (settings: Record<string, string | number>) => {
     const lines = Object.entries(settings).map(([key, value]) => `${key} = ${value}`);
     await appendFile(join(dataDir, "postgresql.conf"), `\n${lines.join("\n")}\n`);
   };
-  await configure({ port, listen_addresses: "''", unix_socket_directories: `'${socketDir}'`, logging_collector: "off", ...options.settings });
+  await configure({
+    port,
+    listen_addresses: "''",
+    unix_socket_directories: `'${socketDir}'`,
+    logging_collector: "off",
+    ...options.settings,
+  });
   return {
     dataDir,
     socketDir,

@@ -36,7 +36,7 @@ const readJson = async <T>(storage: Storage, key: string): Promise<T | undefined
   }
 };
 
-// Reads and checks the repository marker; throws REPO_INVALID when missing, foreign or of a newer format.
+/** Reads and checks the repository marker; throws REPO_INVALID when missing, foreign or of a newer format. */
 export const openRepository = async (storage: Storage): Promise<RepositoryMarker> => {
   const marker = await readJson<RepositoryMarker>(storage, MARKER_KEY);
   if (!marker) {
@@ -45,26 +45,47 @@ export const openRepository = async (storage: Storage): Promise<RepositoryMarker
     });
   }
   if (marker.format !== FORMAT_NAME) {
-    throw new ZopsError("REPO_INVALID", `'${storage.location}' holds a '${String(marker.format)}' marker, not a zops repository`, { hint: "point repository.url at a zops repository" });
+    throw new ZopsError(
+      "REPO_INVALID",
+      `'${storage.location}' holds a '${String(marker.format)}' marker, not a zops repository`,
+      { hint: "point repository.url at a zops repository" },
+    );
   }
   if (marker.version > FORMAT_VERSION) {
-    throw new ZopsError("REPO_INVALID", `repository '${storage.location}' has format version ${marker.version}; this zops reads up to ${FORMAT_VERSION}`, { hint: "upgrade zops" });
+    throw new ZopsError(
+      "REPO_INVALID",
+      `repository '${storage.location}' has format version ${marker.version}; this zops reads up to ${FORMAT_VERSION}`,
+      { hint: "upgrade zops" },
+    );
   }
   return marker;
 };
 
-// Creates the marker object (caller checks the location is empty first).
+/** Creates the marker object (caller checks the location is empty first). */
 export const writeMarker = async (storage: Storage): Promise<RepositoryMarker> => {
-  const marker: RepositoryMarker = { format: FORMAT_NAME, version: FORMAT_VERSION, createdAt: new Date().toISOString(), createdBy: "zops" };
+  const marker: RepositoryMarker = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    createdAt: new Date().toISOString(),
+    createdBy: "zops",
+  };
   await putJson(storage, MARKER_KEY, marker);
   return marker;
 };
 
-// Reads the recorded cluster identity, or undefined before the first wal-push/backup.
-export const readClusterIdentity = (storage: Storage): Promise<ClusterIdentity | undefined> => readJson<ClusterIdentity>(storage, CLUSTER_KEY);
+/** Reads the recorded cluster identity, or undefined before the first wal-push/backup. */
+export const readClusterIdentity = (storage: Storage): Promise<ClusterIdentity | undefined> =>
+  readJson<ClusterIdentity>(storage, CLUSTER_KEY);
 
-// Records the cluster on first use, and afterwards refuses any other cluster (REPO_INVALID naming both system identifiers). Idempotent.
-export const ensureClusterIdentity = async (storage: Storage, systemIdentifier: string, pgVersion: number): Promise<ClusterIdentity> => {
+/**
+ * Records the cluster on first use, and afterwards refuses any other cluster (REPO_INVALID naming both system
+ * identifiers). Idempotent.
+ */
+export const ensureClusterIdentity = async (
+  storage: Storage,
+  systemIdentifier: string,
+  pgVersion: number,
+): Promise<ClusterIdentity> => {
   const recorded = await readClusterIdentity(storage);
   if (!recorded) {
     const identity: ClusterIdentity = { systemIdentifier, pgVersion, recordedAt: new Date().toISOString() };
@@ -74,14 +95,27 @@ export const ensureClusterIdentity = async (storage: Storage, systemIdentifier: 
   if (recorded.systemIdentifier !== systemIdentifier) {
     throw new ZopsError(
       "REPO_INVALID",
-      `repository '${storage.location}' belongs to PostgreSQL cluster ${recorded.systemIdentifier}, not to this cluster (${systemIdentifier})`,
-      { hint: "each cluster needs its own repository: point repository.url elsewhere (a restored or re-initdb'd cluster gets a new system identifier)" },
+      `repository '${storage.location}' belongs to PostgreSQL cluster ` +
+        `${recorded.systemIdentifier}, not to this cluster ` +
+        `(${systemIdentifier})`,
+      {
+        hint:
+          "each cluster needs its own repository: point repository.url " +
+          "elsewhere (a restored or re-initdb'd cluster gets a new system " +
+          "identifier)",
+      },
     );
   }
   if (recorded.pgVersion !== pgVersion) {
-    throw new ZopsError("REPO_INVALID", `repository '${storage.location}' holds PostgreSQL ${recorded.pgVersion} data, this cluster is PostgreSQL ${pgVersion}`, {
-      hint: "after a major upgrade, start a new repository",
-    });
+    throw new ZopsError(
+      "REPO_INVALID",
+      `repository '${storage.location}' holds PostgreSQL ` +
+        `${recorded.pgVersion} data, this cluster is PostgreSQL ` +
+        `${pgVersion}`,
+      {
+        hint: "after a major upgrade, start a new repository",
+      },
+    );
   }
   return recorded;
 };

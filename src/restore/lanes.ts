@@ -15,7 +15,7 @@ export interface Lanes<T> {
   take(lane: number): T | undefined;
 }
 
-// Builds `count` lanes from `items` (order within a group is kept, so a lane writes its files front to back). Pure.
+/** Builds `count` lanes from `items` (order within a group is kept, so a lane writes its files front to back). Pure. */
 export const planLanes = <T>(items: readonly LaneItem<T>[], count: number): Lanes<T> => {
   const groups = new Map<string, LaneItem<T>[]>();
   for (const item of items) groups.set(item.group, [...(groups.get(item.group) ?? []), item]);

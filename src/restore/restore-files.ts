@@ -24,7 +24,12 @@ export interface RestoreFilesResult {
   readonly downloaded: number;
 }
 
-// Restores every file of the manifest under `dir`: downloads the objects in parallel, checks each object's and each piece's SHA-256 on the pool threads and writes the pieces; with `delta`, keeps files whose content already matches and removes files the backup does not have. Throws VERIFY_FAILED naming every damaged file (after trying all objects).
+/**
+ * Restores every file of the manifest under `dir`: downloads the objects in parallel, checks each object's and each
+ * piece's SHA-256 on the pool threads and writes the pieces; with `delta`, keeps files whose content already matches
+ * and removes files the backup does not have. Throws VERIFY_FAILED naming every damaged file (after trying all
+ * objects).
+ */
 export const restoreFiles = async (
   storage: Storage,
   pool: WorkerPool,
@@ -40,7 +45,15 @@ export const restoreFiles = async (
       todo.map(async (file) => {
         const info = await lstat(join(dir, file.path)).catch(() => undefined);
         if (!info?.isFile() || info.size !== file.size) return false;
-        return pool.run({ kind: "match", pieces: file.pieces.map((piece) => ({ absolute: join(dir, file.path), offset: piece.fileOffset, length: piece.size, sha256: piece.sha256 })) });
+        return pool.run({
+          kind: "match",
+          pieces: file.pieces.map((piece) => ({
+            absolute: join(dir, file.path),
+            offset: piece.fileOffset,
+            length: piece.size,
+            sha256: piece.sha256,
+          })),
+        });
       }),
     );
     todo = todo.filter((_, index) => !checks[index]);
@@ -103,12 +116,18 @@ export const restoreFiles = async (
     if (left === 0) {
       // Handled at once: a failure (EIO, ENOSPC...) is a problem of this restore, never an unhandled rejection.
       const finish = (flushing.get(path) ?? Promise.resolve()).then(() => finishFile(file));
-      finishing.push(finish.catch((error: unknown) => {
-        problems.push({ path: file.path, message: `file '${file.path}' could not be finished in ${dir}: ${(error as Error).message}` });
-      }));
-    }
-    else if (!flushing.has(path)) {
-      const flush = fsyncPath(absolute, { dataOnly: true }).catch(() => undefined).finally(() => flushing.delete(path));
+      finishing.push(
+        finish.catch((error: unknown) => {
+          problems.push({
+            path: file.path,
+            message: `file '${file.path}' could not be finished in ${dir}: ${(error as Error).message}`,
+          });
+        }),
+      );
+    } else if (!flushing.has(path)) {
+      const flush = fsyncPath(absolute, { dataOnly: true })
+        .catch(() => undefined)
+        .finally(() => flushing.delete(path));
       flushing.set(path, flush);
     }
   };
@@ -126,8 +145,13 @@ export const restoreFiles = async (
       } else {
         const bytes = await data;
         progress.downloaded += bytes.length;
-        const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
-        problems.push(...(await pool.run({ kind: "unpack", data: owned, key, objectSha256, pieces }, [owned.buffer as ArrayBuffer])));
+        const owned =
+          bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
+        problems.push(
+          ...(await pool.run({ kind: "unpack", data: owned, key, objectSha256, pieces }, [
+            owned.buffer as ArrayBuffer,
+          ])),
+        );
       }
     } catch (error) {
       problems.push(unreadable(key, pieces, error));
@@ -148,7 +172,11 @@ export const restoreFiles = async (
   // One object in flight per lane (two threads never write the same file at once, see lanes.ts); a remote
   // object is downloaded while the lane's previous one is unpacked.
   const lanes = planLanes(
-    [...byObject.entries()].map(([key, pieces]) => ({ group: pieces[0]?.path ?? key, bytes: pieces.reduce((sum, piece) => sum + piece.size, 0), value: { key, pieces } })),
+    [...byObject.entries()].map(([key, pieces]) => ({
+      group: pieces[0]?.path ?? key,
+      bytes: pieces.reduce((sum, piece) => sum + piece.size, 0),
+      value: { key, pieces },
+    })),
     pool.size,
   );
   await Promise.all(
@@ -166,16 +194,25 @@ export const restoreFiles = async (
   );
   await Promise.all(finishing);
   if (problems.length > 0) {
-    const files = [...new Set(problems.map((problem) => problem.path).filter((path): path is string => path !== undefined))];
-    throw new ZopsError("VERIFY_FAILED", `restore of backup ${manifest.id} failed: ${problems[0]?.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`, {
-      hint: "the repository copy is damaged: run `zops verify` and restore another backup",
-      details: { files, problems: problems.map((problem) => problem.message) },
-    });
+    const files = [
+      ...new Set(problems.map((problem) => problem.path).filter((path): path is string => path !== undefined)),
+    ];
+    throw new ZopsError(
+      "VERIFY_FAILED",
+      `restore of backup ${manifest.id} failed: ` +
+        `${problems[0]?.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`,
+      {
+        hint: "the repository copy is damaged: run `zops verify` and restore another backup",
+        details: { files, problems: problems.map((problem) => problem.message) },
+      },
+    );
   }
   // Empty files (no pieces) are finished here.
   for (const file of finishHere) if (file.pieces.length === 0) await finishFile(file);
   // Files are synced as they are finished (one-piece files on the pool threads); their directory entries last.
-  await forEachLimited(["", ...manifest.directories.map((entry) => entry.path)], 8, (path) => fsyncPath(path === "" ? dir : join(dir, ...path.split("/"))));
+  await forEachLimited(["", ...manifest.directories.map((entry) => entry.path)], 8, (path) =>
+    fsyncPath(path === "" ? dir : join(dir, ...path.split("/"))),
+  );
   return { written: todo.length, unchanged, removed, bytes: total, downloaded: progress.downloaded };
 };
 
@@ -201,7 +238,8 @@ const forEachLimited = async <T>(items: readonly T[], limit: number, fn: (item: 
   await Promise.all(runners);
 };
 
-// Delta restore: removes files and links under `dir` that the backup does not have (PostgreSQL must be stopped). Returns how many were removed.
+// Delta restore: removes files and links under `dir` that the backup does not have (PostgreSQL must be stopped).
+// Returns how many were removed.
 const removeExtraFiles = async (dir: string, manifest: BackupManifest): Promise<number> => {
   const files = new Set(manifest.files.map((file) => file.path));
   const directories = new Set(manifest.directories.map((entry) => entry.path));

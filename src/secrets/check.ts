@@ -14,7 +14,11 @@ export interface SecretsCheckReport {
   readonly problems: string[];
 }
 
-// Checks archive `id` (or "latest") without an identity: the object exists, its SHA-256 matches the manifest, its age header parses with one X25519 stanza per recorded recipient and a payload of a valid length. Read-only; returns a report (throws only NOT_FOUND/VERIFY_FAILED for the manifest itself).
+/**
+ * Checks archive `id` (or "latest") without an identity: the object exists, its SHA-256 matches the manifest, its age
+ * header parses with one X25519 stanza per recorded recipient and a payload of a valid length. Read-only; returns a
+ * report (throws only NOT_FOUND/VERIFY_FAILED for the manifest itself).
+ */
 export const checkSecretsArchive = async (storage: Storage, id: string): Promise<SecretsCheckReport> => {
   const manifest = await readSecretsManifest(storage, id);
   const problems: string[] = [];
@@ -27,13 +31,23 @@ export const checkSecretsArchive = async (storage: Storage, id: string): Promise
   }
   let stanzas = 0;
   if (body) {
-    if (body.length !== manifest.object.size) problems.push(`secrets archive '${manifest.object.key}' has ${body.length} bytes, the manifest records ${manifest.object.size}`);
-    if (sha256Of(body) !== manifest.object.sha256) problems.push(`secrets archive '${manifest.object.key}': checksum mismatch`);
+    if (body.length !== manifest.object.size)
+      problems.push(
+        `secrets archive '${manifest.object.key}' has ${body.length} ` +
+          `bytes, the manifest records ${manifest.object.size}`,
+      );
+    if (sha256Of(body) !== manifest.object.sha256)
+      problems.push(`secrets archive '${manifest.object.key}': checksum mismatch`);
     const header = parseAgeHeader(body);
     if ("error" in header) problems.push(`secrets archive '${manifest.object.key}': ${header.error}`);
     else {
       stanzas = header.x25519Stanzas;
-      if (stanzas !== manifest.recipients.length) problems.push(`secrets archive '${manifest.object.key}': ${stanzas} X25519 recipient stanza(s), the manifest records ${manifest.recipients.length}`);
+      if (stanzas !== manifest.recipients.length)
+        problems.push(
+          `secrets archive '${manifest.object.key}': ${stanzas} X25519 ` +
+            `recipient stanza(s), the manifest records ` +
+            `${manifest.recipients.length}`,
+        );
     }
   }
   return { id: manifest.id, ok: problems.length === 0, size: body?.length ?? 0, stanzas, problems };

@@ -3,8 +3,17 @@ import { SECRETS_ARCHIVES_PREFIX } from "../repo/layout.js";
 import { selectUploadSnapshotsToKeep, type UploadsRetention } from "../uploads/expire.js";
 import { listSecretsArchives, readSecretsManifest } from "./catalog.js";
 
-// Deletes secrets archives not kept by `policy` (same rules as uploads: keepSince the oldest kept database backup, keepLast, keepIds; the newest is always kept): the manifest first, then its object; then ciphertext objects no manifest names that are older than graceMs (left by interrupted runs). Idempotent; dryRun deletes nothing. Throws when a kept manifest cannot be read (nothing orphan-like is deleted then).
-export const expireSecrets = async (storage: Storage, policy: UploadsRetention, options: { dryRun?: boolean; graceMs?: number; now?: Date } = {}): Promise<{ kept: string[]; expired: string[]; orphans: string[] }> => {
+/**
+ * Deletes secrets archives not kept by `policy` (same rules as uploads: keepSince the oldest kept database backup,
+ * keepLast, keepIds; the newest is always kept): the manifest first, then its object; then ciphertext objects no
+ * manifest names that are older than graceMs (left by interrupted runs). Idempotent; dryRun deletes nothing. Throws
+ * when a kept manifest cannot be read (nothing orphan-like is deleted then).
+ */
+export const expireSecrets = async (
+  storage: Storage,
+  policy: UploadsRetention,
+  options: { dryRun?: boolean; graceMs?: number; now?: Date } = {},
+): Promise<{ kept: string[]; expired: string[]; orphans: string[] }> => {
   const archives = await listSecretsArchives(storage);
   const kept = selectUploadSnapshotsToKeep(archives, policy);
   const expired = archives.filter((archive) => !kept.includes(archive.id));

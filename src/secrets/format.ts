@@ -3,7 +3,10 @@ import { z } from "zod";
 export const SECRETS_FORMAT = "zops-secrets-archive";
 export const SECRETS_VERSION = 1;
 
-/** The manifest of a secrets archive: facts about the encrypted object, never names or contents of the files (those live only inside the encrypted tar). */
+/**
+ * The manifest of a secrets archive: facts about the encrypted object, never names or contents of the files (those live
+ * only inside the encrypted tar).
+ */
 export const secretsManifestSchema = z.strictObject({
   format: z.literal(SECRETS_FORMAT),
   version: z.literal(SECRETS_VERSION),

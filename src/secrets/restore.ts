@@ -15,13 +15,26 @@ export interface RestoreSecretsResult {
   readonly files: string[];
 }
 
-// Decrypts archive `id` (or "latest") with the identities in `identityFile` and writes its files under targetDir/<original path> with mode 0600 (directories 0700) and, as root, their recorded owner. Nothing is written unless decryption and the checksum succeed. Throws PRECONDITION when the identity is not a recipient, VERIFY_FAILED for a damaged archive, NOT_FOUND for an unknown id.
-export const restoreSecrets = async (storage: Storage, id: string, targetDir: string, identityFile: string, options: { owners?: boolean } = {}): Promise<RestoreSecretsResult> => {
+/**
+ * Decrypts archive `id` (or "latest") with the identities in `identityFile` and writes its files under
+ * targetDir/<original path> with mode 0600 (directories 0700) and, as root, their recorded owner. Nothing is written
+ * unless decryption and the checksum succeed. Throws PRECONDITION when the identity is not a recipient, VERIFY_FAILED
+ * for a damaged archive, NOT_FOUND for an unknown id.
+ */
+export const restoreSecrets = async (
+  storage: Storage,
+  id: string,
+  targetDir: string,
+  identityFile: string,
+  options: { owners?: boolean } = {},
+): Promise<RestoreSecretsResult> => {
   const { identities, recipients } = await readIdentityFile(identityFile);
   const manifest = await readSecretsManifest(storage, id);
   const ciphertext = await getBuffer(storage, manifest.object.key);
   if (sha256Of(ciphertext) !== manifest.object.sha256) {
-    throw new ZopsError("VERIFY_FAILED", `secrets archive '${manifest.object.key}': checksum mismatch`, { hint: "the object was damaged in storage; restore an older archive (`zops backups` lists them)" });
+    throw new ZopsError("VERIFY_FAILED", `secrets archive '${manifest.object.key}': checksum mismatch`, {
+      hint: "the object was damaged in storage; restore an older archive (`zops backups` lists them)",
+    });
   }
   const decrypter = new Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
@@ -30,11 +43,21 @@ export const restoreSecrets = async (storage: Storage, id: string, targetDir: st
     plaintext = Buffer.from(await decrypter.decrypt(ciphertext));
   } catch (error) {
     if (/no identity matched/.test((error as Error).message)) {
-      throw new ZopsError("PRECONDITION", `identity file '${identityFile}' cannot decrypt secrets archive ${manifest.id}: its key (${recipients.join(", ")}) is not one of the archive's recipients (${manifest.recipients.join(", ")})`, {
-        hint: "pass the private key that matches one of those recipients with --identity",
-      });
+      throw new ZopsError(
+        "PRECONDITION",
+        `identity file '${identityFile}' cannot decrypt secrets archive ` +
+          `${manifest.id}: its key (${recipients.join(", ")}) is not one ` +
+          `of the archive's recipients (${manifest.recipients.join(", ")})`,
+        {
+          hint: "pass the private key that matches one of those recipients with --identity",
+        },
+      );
     }
-    throw new ZopsError("VERIFY_FAILED", `secrets archive '${manifest.object.key}' could not be decrypted: ${(error as Error).message}`, { hint: "the archive was damaged or tampered with; restore an older archive" });
+    throw new ZopsError(
+      "VERIFY_FAILED",
+      `secrets archive '${manifest.object.key}' could not be decrypted: ${(error as Error).message}`,
+      { hint: "the archive was damaged or tampered with; restore an older archive" },
+    );
   }
   const entries = await parseSecretsTar(plaintext, `secrets archive ${manifest.id}`);
   plaintext.fill(0);

@@ -1,5 +1,13 @@
 import { ZopsError } from "../errors/index.js";
-import type { GetOptions, ObjectInfo, PutBody, PutOptions, PutResult, Storage, StorageCapabilities } from "./storage.js";
+import type {
+  GetOptions,
+  ObjectInfo,
+  PutBody,
+  PutOptions,
+  PutResult,
+  Storage,
+  StorageCapabilities,
+} from "./storage.js";
 import type { Readable } from "node:stream";
 
 /**
@@ -50,11 +58,17 @@ export class DryRunStorage implements Storage {
   }
 
   private refuse(action: string, keys: readonly string[]): ZopsError {
-    return new ZopsError("INTERNAL", `dry run: refused to ${action} '${keys[0]}'${keys.length > 1 ? ` and ${keys.length - 1} more` : ""} in repository '${this.location}'`, {
-      hint: "a dry-run code path tried to change the repository; this is a zops bug, please report it",
-    });
+    return new ZopsError(
+      "INTERNAL",
+      `dry run: refused to ${action} ` +
+        `'${keys[0]}'${keys.length > 1 ? ` and ${keys.length - 1} more` : ""} ` +
+        `in repository '${this.location}'`,
+      {
+        hint: "a dry-run code path tried to change the repository; this is a zops bug, please report it",
+      },
+    );
   }
 }
 
-// Wraps `storage` so that writes throw (dry runs, plans).
+/** Wraps `storage` so that writes throw (dry runs, plans). */
 export const dryRunStorage = (storage: Storage): Storage => new DryRunStorage(storage);

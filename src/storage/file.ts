@@ -7,10 +7,21 @@ import { pipeline } from "node:stream/promises";
 import { openBody } from "./body.js";
 import { mapFileError } from "./file-errors.js";
 import { assertKey } from "./key.js";
-import type { GetOptions, ObjectInfo, PutBody, PutOptions, PutResult, Storage, StorageCapabilities } from "./storage.js";
+import type {
+  GetOptions,
+  ObjectInfo,
+  PutBody,
+  PutOptions,
+  PutResult,
+  Storage,
+  StorageCapabilities,
+} from "./storage.js";
 
 const TEMP_MARK = ".zops-tmp-";
-/** Tries of mkdir/open when a concurrent delete keeps pruning the directory (each try loses only to a delete that empties it). */
+/**
+ * Tries of mkdir/open when a concurrent delete keeps pruning the directory (each try loses only to a delete that
+ * empties it).
+ */
 const PRUNE_RACE_ATTEMPTS = 10;
 
 /**
@@ -68,7 +79,12 @@ export class FileStorage implements Storage {
         await handle.close();
         return Readable.from([]);
       }
-      return createReadStream("", { fd: handle, start, end: end === undefined ? undefined : end - 1, signal: options.signal });
+      return createReadStream("", {
+        fd: handle,
+        start,
+        end: end === undefined ? undefined : end - 1,
+        signal: options.signal,
+      });
     } catch (error) {
       throw mapFileError(error, this.location, key, "read");
     }
@@ -80,7 +96,8 @@ export class FileStorage implements Storage {
       const info = await stat(this.pathOf(key));
       return info.isFile() ? { key, size: info.size, modified: info.mtime } : undefined;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR")
+        return undefined;
       throw mapFileError(error, this.location, key, "stat");
     }
   }
@@ -130,7 +147,8 @@ export class FileStorage implements Storage {
     for (const directory of [...emptied].sort().reverse()) await this.pruneDirectories(directory);
   }
 
-  // Removes `directory` and its parents up to the root while they are empty (a concurrent put re-creates what it needs).
+  // Removes `directory` and its parents up to the root while they are empty (a concurrent put re-creates what it
+  // needs).
   private async pruneDirectories(directory: string): Promise<void> {
     for (let path = directory; path.length > this.root.length && path.startsWith(this.root); path = dirname(path)) {
       try {

@@ -6,7 +6,15 @@ import { backoffDelay } from "./retry-policy.js";
 import { isTransient, transientError } from "./transient.js";
 import { Watchdog } from "./watchdog.js";
 import { watchDownload, watchUpload } from "./watched-streams.js";
-import type { GetOptions, ObjectInfo, PutBody, PutOptions, PutResult, Storage, StorageCapabilities } from "./storage.js";
+import type {
+  GetOptions,
+  ObjectInfo,
+  PutBody,
+  PutOptions,
+  PutResult,
+  Storage,
+  StorageCapabilities,
+} from "./storage.js";
 
 /** The `storage:` config section: time limit and retries for every operation. */
 export interface ResilienceSettings {
@@ -54,13 +62,17 @@ export class ResilientStorage implements Storage {
     });
   }
 
-  // Opens the object (timed, retried); the stream fails after timeoutSeconds without bytes, and on network storage resumes at the last byte after a transient failure.
+  // Opens the object (timed, retried); the stream fails after timeoutSeconds without bytes, and on network storage
+  // resumes at the last byte after a transient failure.
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const { start = 0, end } = options.range ?? {};
     const open = (offset: number) =>
       this.attempt("read", key, true, options.signal, (watchdog) => {
         watchdog.arm();
-        return this.inner.get(key, { signal: watchdog.signal, range: offset === 0 && !options.range ? undefined : { start: start + offset, end } });
+        return this.inner.get(key, {
+          signal: watchdog.signal,
+          range: offset === 0 && !options.range ? undefined : { start: start + offset, end },
+        });
       });
     let resumes = 0;
     return watchDownload(await open(0), {
@@ -68,7 +80,12 @@ export class ResilientStorage implements Storage {
       timeoutError: () => this.timeoutError("read", key),
       recover: async (error, offset) => {
         const mapped = this.normalize(error, "read", key);
-        if (!this.capabilities.network || !isTransient(mapped) || resumes >= this.settings.retries || options.signal?.aborted) {
+        if (
+          !this.capabilities.network ||
+          !isTransient(mapped) ||
+          resumes >= this.settings.retries ||
+          options.signal?.aborted
+        ) {
           throw resumes > 0 ? this.finalError(mapped, resumes + 1) : mapped;
         }
         resumes += 1;
@@ -86,7 +103,8 @@ export class ResilientStorage implements Storage {
     });
   }
 
-  // Lists with a timeout per page step; after a transient failure it lists again and skips keys already yielded (lists are in key order).
+  // Lists with a timeout per page step; after a transient failure it lists again and skips keys already yielded (lists
+  // are in key order).
   async *list(prefix: string, options: { signal?: AbortSignal } = {}): AsyncIterable<ObjectInfo> {
     let last: string | undefined;
     for (let attempt = 1; ; attempt += 1) {
@@ -105,7 +123,8 @@ export class ResilientStorage implements Storage {
       } catch (error) {
         watchdog.disarm();
         const mapped = this.normalize(error, "list", prefix || ".");
-        if (!this.mayRetry(mapped, attempt, true, options.signal)) throw attempt > 1 ? this.finalError(mapped, attempt) : mapped;
+        if (!this.mayRetry(mapped, attempt, true, options.signal))
+          throw attempt > 1 ? this.finalError(mapped, attempt) : mapped;
         await sleep(this.backoff(attempt), undefined, { signal: options.signal });
       } finally {
         watchdog.disarm();
@@ -130,14 +149,21 @@ export class ResilientStorage implements Storage {
     await this.inner.close?.();
   }
 
-  private async attempt<T>(action: string, key: string, replayable: boolean, callerSignal: AbortSignal | undefined, operation: (watchdog: Watchdog) => Promise<T>): Promise<T> {
+  private async attempt<T>(
+    action: string,
+    key: string,
+    replayable: boolean,
+    callerSignal: AbortSignal | undefined,
+    operation: (watchdog: Watchdog) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       const watchdog = new Watchdog(this.timeoutMs, () => this.timeoutError(action, key), callerSignal);
       try {
         return await Promise.race([operation(watchdog), watchdog.expired]);
       } catch (error) {
         const mapped = watchdog.fired ? this.timeoutError(action, key) : this.normalize(error, action, key);
-        if (!this.mayRetry(mapped, attempt, replayable, callerSignal)) throw attempt > 1 ? this.finalError(mapped, attempt) : mapped;
+        if (!this.mayRetry(mapped, attempt, replayable, callerSignal))
+          throw attempt > 1 ? this.finalError(mapped, attempt) : mapped;
         await sleep(this.backoff(attempt), undefined, { signal: callerSignal });
       } finally {
         watchdog.disarm();
@@ -146,7 +172,13 @@ export class ResilientStorage implements Storage {
   }
 
   private mayRetry(error: ZopsError, attempt: number, replayable: boolean, signal: AbortSignal | undefined): boolean {
-    return this.capabilities.network && replayable && isTransient(error) && attempt <= this.settings.retries && !signal?.aborted;
+    return (
+      this.capabilities.network &&
+      replayable &&
+      isTransient(error) &&
+      attempt <= this.settings.retries &&
+      !signal?.aborted
+    );
   }
 
   private backoff(attempt: number): number {
@@ -154,19 +186,33 @@ export class ResilientStorage implements Storage {
   }
 
   private timeoutError(action: string, key: string): ZopsError {
-    return transientError("STORAGE_UNREACHABLE", `unable to ${action} '${key}' in repository '${this.location}': timed out after ${this.settings.timeoutSeconds} s`, {
-      hint: "the storage endpoint did not answer in time; check that it is up and reachable, or raise storage.timeoutSeconds for slow links",
-    });
+    return transientError(
+      "STORAGE_UNREACHABLE",
+      `unable to ${action} '${key}' in repository '${this.location}': ` +
+        `timed out after ${this.settings.timeoutSeconds} s`,
+      {
+        hint:
+          "the storage endpoint did not answer in time; check that it is " +
+          "up and reachable, or raise storage.timeoutSeconds for slow links",
+      },
+    );
   }
 
-  // Turns a raw error (e.g. a stream torn down mid-transfer) into a ZopsError; raw errors count as transient only on network storage.
+  // Turns a raw error (e.g. a stream torn down mid-transfer) into a ZopsError; raw errors count as transient only on
+  // network storage.
   private normalize(error: unknown, action: string, key: string): ZopsError {
     if (error instanceof ZopsError) return error;
-    const message = `unable to ${action} '${key}' in repository '${this.location}': ${error instanceof Error ? error.message : String(error)}`;
+    const message =
+      `unable to ${action} '${key}' in repository '${this.location}': ` +
+      `${error instanceof Error ? error.message : String(error)}`;
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === "ABORT_ERR" || (error as Error | undefined)?.name === "AbortError") return new ZopsError("INTERRUPTED", message, { cause: error });
+    if (code === "ABORT_ERR" || (error as Error | undefined)?.name === "AbortError")
+      return new ZopsError("INTERRUPTED", message, { cause: error });
     return this.capabilities.network
-      ? transientError("STORAGE_UNREACHABLE", message, { cause: error, hint: "the connection to the storage endpoint broke; zops retries such failures (storage.retries)" })
+      ? transientError("STORAGE_UNREACHABLE", message, {
+          cause: error,
+          hint: "the connection to the storage endpoint broke; zops retries such failures (storage.retries)",
+        })
       : new ZopsError("STORAGE_IO", message, { cause: error });
   }
 

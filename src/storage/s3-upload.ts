@@ -1,4 +1,11 @@
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
 import { retryTransient, type RetryPolicy } from "./retry-policy.js";
 
@@ -29,7 +36,8 @@ export interface UploadRequest extends UploadTuning {
   readonly signal?: AbortSignal;
 }
 
-// Part size for part `number`: the base size, doubled every 2,000 parts, so an unknown-size stream can reach ~500 GB with 8 MiB base parts.
+// Part size for part `number`: the base size, doubled every 2,000 parts, so an unknown-size stream can reach ~500 GB
+// with 8 MiB base parts.
 const partSizeFor = (request: UploadRequest, number: number): number => {
   const base = Math.max(request.partSize, MIN_PART_SIZE, request.size ? Math.ceil(request.size / (MAX_PARTS - 1)) : 0);
   return base * 2 ** Math.floor((number - 1) / 2000);
@@ -56,25 +64,41 @@ async function* cutParts(request: UploadRequest): AsyncGenerator<Buffer> {
   if (buffered > 0 || number === 1) yield Buffer.concat(chunks);
 }
 
-// Stores the stream with one PutObject when it fits in one part, else as a multipart upload with
-// at most queueSize parts in flight; on any failure the multipart upload is aborted, so no object
-// and no billed parts remain. Requests with a buffered body (the single PutObject, each part) are
-// retried after transient errors with the storage retry policy: only the wrapper could otherwise
-// retry, and it cannot replay a one-shot stream.
+/**
+ * Stores the stream with one PutObject when it fits in one part, else as a multipart upload with at most queueSize
+ * parts in flight; on any failure the multipart upload is aborted, so no object and no billed parts remain. Requests
+ * with a buffered body (the single PutObject, each part) are retried after transient errors with the storage retry
+ * policy: only the wrapper could otherwise retry, and it cannot replay a one-shot stream.
+ */
 export const uploadStream = async (request: UploadRequest): Promise<number> => {
   const { client, bucket, key } = request;
   const parts = cutParts(request);
   const first = await parts.next();
   const firstPart = first.done ? Buffer.alloc(0) : first.value;
-  const second = firstPart.length < partSizeFor(request, 1) ? { done: true as const, value: undefined } : await parts.next();
+  const second =
+    firstPart.length < partSizeFor(request, 1) ? { done: true as const, value: undefined } : await parts.next();
   // Buffered requests are replayable, so transient failures of one part do not fail a large upload.
-  const sendRetrying = <T>(send: (signal: AbortSignal | undefined) => Promise<T>, signal = request.signal): Promise<T> =>
-    retryTransient(request.retry, () => send(signal).catch((error: unknown) => Promise.reject(request.mapError(error))), signal);
+  const sendRetrying = <T>(
+    send: (signal: AbortSignal | undefined) => Promise<T>,
+    signal = request.signal,
+  ): Promise<T> =>
+    retryTransient(
+      request.retry,
+      () => send(signal).catch((error: unknown) => Promise.reject(request.mapError(error))),
+      signal,
+    );
   if (second.done) {
-    await sendRetrying((signal) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: firstPart, ContentLength: firstPart.length }), { abortSignal: signal }));
+    await sendRetrying((signal) =>
+      client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: firstPart, ContentLength: firstPart.length }),
+        { abortSignal: signal },
+      ),
+    );
     return firstPart.length;
   }
-  const created = await sendRetrying((signal) => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }));
+  const created = await sendRetrying((signal) =>
+    client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }),
+  );
   const uploadId = created.UploadId;
   if (!uploadId) throw new Error("CreateMultipartUpload returned no UploadId");
   const failed = new AbortController();
@@ -85,7 +109,18 @@ export const uploadStream = async (request: UploadRequest): Promise<number> => {
   let total = 0;
   const send = (number: number, data: Buffer) => {
     const upload = sendRetrying(
-      (partSignal) => client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: data, ContentLength: data.length }), { abortSignal: partSignal }),
+      (partSignal) =>
+        client.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: number,
+            Body: data,
+            ContentLength: data.length,
+          }),
+          { abortSignal: partSignal },
+        ),
       signal,
     )
       .then((result) => {
@@ -111,14 +146,24 @@ export const uploadStream = async (request: UploadRequest): Promise<number> => {
     await Promise.all(inFlight);
     if (failure !== undefined) throw failure;
     done.sort((a, b) => a.PartNumber - b.PartNumber);
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: done } }), { abortSignal: request.signal });
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: done },
+      }),
+      { abortSignal: request.signal },
+    );
     return total;
   } catch (error) {
     failed.abort(error);
     await Promise.allSettled(inFlight);
     await parts.return(undefined).catch(() => undefined);
     await client
-      .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), { abortSignal: AbortSignal.timeout(15_000) })
+      .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), {
+        abortSignal: AbortSignal.timeout(15_000),
+      })
       .catch(() => undefined);
     throw error;
   }

@@ -15,7 +15,15 @@ import { mapS3Error, type S3Target } from "./s3-errors.js";
 import { uploadStream, type UploadTuning } from "./s3-upload.js";
 import { parseS3Url } from "./s3-url.js";
 import type { RetryPolicy } from "./retry-policy.js";
-import type { GetOptions, ObjectInfo, PutBody, PutOptions, PutResult, Storage, StorageCapabilities } from "./storage.js";
+import type {
+  GetOptions,
+  ObjectInfo,
+  PutBody,
+  PutOptions,
+  PutResult,
+  Storage,
+  StorageCapabilities,
+} from "./storage.js";
 
 /** Where the bucket lives; credentials are never part of it (SDK default chain only). */
 export interface S3StorageOptions {
@@ -57,7 +65,8 @@ export class S3Storage implements Storage {
     this.target = { location: this.location, endpoint: options.endpoint ?? `AWS S3 (${options.region})`, bucket };
     this.retry = options.retry ?? { retries: 0, retryDelayMs: 0 };
     this.tuning = { partSize: options.upload?.partSize ?? 8 * 1024 * 1024, queueSize: options.upload?.queueSize ?? 4 };
-    // The notice that SDK releases from 2027 need Node 22 says nothing about this run; the SDK's own switch silences it (an operator may still set it to false).
+    // The notice that SDK releases from 2027 need Node 22 says nothing about this run; the SDK's own switch silences it
+    // (an operator may still set it to false).
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     this.client = new S3Client({
       endpoint: options.endpoint,
@@ -74,7 +83,8 @@ export class S3Storage implements Storage {
     return `${this.prefix}${assertKey(key)}`;
   }
 
-  // Atomic put: one PutObject for small bodies, a multipart upload (aborted on failure) for large or unknown-size streams.
+  // Atomic put: one PutObject for small bodies, a multipart upload (aborted on failure) for large or unknown-size
+  // streams.
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<PutResult> {
     const objectKey = this.objectKey(key);
     try {
@@ -105,7 +115,10 @@ export class S3Storage implements Storage {
     }
     const range = options.range ? `bytes=${start}-${end === undefined ? "" : end - 1}` : undefined;
     try {
-      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: range }), { abortSignal: options.signal });
+      const result = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: range }),
+        { abortSignal: options.signal },
+      );
       return result.Body instanceof Readable ? result.Body : Readable.from([]);
     } catch (error) {
       if ((error as { name?: string }).name === "InvalidRange") return Readable.from([]);
@@ -116,7 +129,9 @@ export class S3Storage implements Storage {
   // HeadObject; undefined when the object does not exist.
   async stat(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), { abortSignal: options.signal });
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), {
+        abortSignal: options.signal,
+      });
       return { key, size: head.ContentLength ?? 0, modified: head.LastModified };
     } catch (error) {
       const mapped = mapS3Error(error, this.target, key, "stat");
@@ -125,7 +140,8 @@ export class S3Storage implements Storage {
     }
   }
 
-  // ListObjectsV2 pages under the prefix, keys relative to the repository prefix, in key order; falls back to ListObjects (V1, marker paging) for services that answer NotImplemented (older Ceph RGW).
+  // ListObjectsV2 pages under the prefix, keys relative to the repository prefix, in key order; falls back to
+  // ListObjects (V1, marker paging) for services that answer NotImplemented (older Ceph RGW).
   async *list(prefix: string, options: { signal?: AbortSignal } = {}): AsyncIterable<ObjectInfo> {
     let after: string | undefined;
     let token: string | undefined;
@@ -149,17 +165,31 @@ export class S3Storage implements Storage {
 
   private listV1 = false;
 
-  private async listPage(prefix: string, token: string | undefined, after: string | undefined, signal: AbortSignal | undefined) {
+  private async listPage(
+    prefix: string,
+    token: string | undefined,
+    after: string | undefined,
+    signal: AbortSignal | undefined,
+  ) {
     if (!this.listV1) {
       try {
-        return await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: signal });
+        return await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+          { abortSignal: signal },
+        );
       } catch (error) {
         const name = (error as { name?: string; Code?: string }).Code ?? (error as { name?: string }).name;
-        if (name !== "NotImplemented" && (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 501) throw error;
+        if (
+          name !== "NotImplemented" &&
+          (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 501
+        )
+          throw error;
         this.listV1 = true;
       }
     }
-    return this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: after }), { abortSignal: signal });
+    return this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: after }), {
+      abortSignal: signal,
+    });
   }
 
   // DeleteObjects in batches of 1000; missing keys are not an error; any per-key failure throws naming the key.
@@ -169,7 +199,10 @@ export class S3Storage implements Storage {
       let errors;
       try {
         const result = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Quiet: true, Objects: batch.map((key) => ({ Key: this.objectKey(key) })) } }),
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Quiet: true, Objects: batch.map((key) => ({ Key: this.objectKey(key) })) },
+          }),
           { abortSignal: options.signal },
         );
         errors = result.Errors ?? [];
@@ -179,7 +212,15 @@ export class S3Storage implements Storage {
       const first = errors.find((entry) => entry.Code !== "NoSuchKey");
       if (first) {
         const key = (first.Key ?? "").slice(this.prefix.length);
-        throw mapS3Error({ name: first.Code, message: `${first.Message ?? "delete failed"} (${errors.length} of ${batch.length} keys failed)` }, this.target, key, "delete");
+        throw mapS3Error(
+          {
+            name: first.Code,
+            message: `${first.Message ?? "delete failed"} (${errors.length} of ${batch.length} keys failed)`,
+          },
+          this.target,
+          key,
+          "delete",
+        );
       }
     }
   }

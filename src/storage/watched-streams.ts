@@ -1,7 +1,10 @@
 import { Readable } from "node:stream";
 import type { Watchdog } from "./watchdog.js";
 
-// Re-emits `source` for a driver's put, arming the watchdog only while the driver (the storage side) is not taking data: after a push it refused (backpressure) and after the end (final commit). Waiting on a slow source never counts.
+/**
+ * Re-emits `source` for a driver's put, arming the watchdog only while the driver (the storage side) is not taking
+ * data: after a push it refused (backpressure) and after the end (final commit). Waiting on a slow source never counts.
+ */
 export const watchUpload = (source: Readable, watchdog: Watchdog): Readable => {
   const iterator = source[Symbol.asyncIterator]();
   const output = new Readable({
@@ -40,7 +43,10 @@ export interface DownloadWatch {
   readonly recover: (error: unknown, offset: number) => Promise<Readable>;
 }
 
-// Re-emits a download: fails or resumes (via `recover`) when no bytes arrive for idleMs while the consumer is waiting; a slow consumer never counts.
+/**
+ * Re-emits a download: fails or resumes (via `recover`) when no bytes arrive for idleMs while the consumer is waiting;
+ * a slow consumer never counts.
+ */
 export const watchDownload = (first: Readable, watch: DownloadWatch): Readable => {
   let source = first;
   let iterator = source[Symbol.asyncIterator]();
@@ -50,7 +56,8 @@ export const watchDownload = (first: Readable, watch: DownloadWatch): Readable =
   const timer = setTimeout(() => {
     if (waiting) source.destroy(watch.timeoutError());
   }, watch.idleMs);
-  // An abandoned, never-read stream must not hold the process open; a stalled transfer keeps its socket or file handle referenced anyway.
+  // An abandoned, never-read stream must not hold the process open; a stalled transfer keeps its socket or file handle
+  // referenced anyway.
   timer.unref();
   const output = new Readable({
     highWaterMark: 1024 * 1024,

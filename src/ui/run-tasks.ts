@@ -4,8 +4,12 @@ import { Listr, PRESET_TIMER, PRESET_TIMESTAMP, type ListrRendererValue, type Li
 export type ZopsListr<Ctx> = Listr<Ctx, ListrRendererValue, ListrRendererValue>;
 import type { GlobalOptions } from "./output.js";
 
-// Builds a Listr graph with zops' renderer policy (plain + timestamps when not a TTY, silent with --json).
-export const createTasks = <Ctx extends object>(tasks: ListrTask<Ctx, any, any>[], globals: Pick<GlobalOptions, "json" | "verbose">, options: { concurrent?: boolean | number; exitOnError?: boolean } = {}): ZopsListr<Ctx> => {
+/** Builds a Listr graph with zops' renderer policy (plain + timestamps when not a TTY, silent with --json). */
+export const createTasks = <Ctx extends object>(
+  tasks: ListrTask<Ctx, any, any>[],
+  globals: Pick<GlobalOptions, "json" | "verbose">,
+  options: { concurrent?: boolean | number; exitOnError?: boolean } = {},
+): ZopsListr<Ctx> => {
   const quiet = globals.json || process.env.ZOPS_QUIET === "1";
   return new Listr<Ctx, ListrRendererValue, ListrRendererValue>(tasks, {
     concurrent: options.concurrent ?? false,
@@ -19,7 +23,7 @@ export const createTasks = <Ctx extends object>(tasks: ListrTask<Ctx, any, any>[
   });
 };
 
-// Formats transferred bytes and rate for a task title or output ("120.5 MiB at 80.2 MiB/s").
+/** Formats transferred bytes and rate for a task title or output ("120.5 MiB at 80.2 MiB/s"). */
 export const formatProgress = (bytes: number, startedMs: number): string => {
   const seconds = Math.max((performance.now() - startedMs) / 1000, 0.001);
   const mib = bytes / 1048576;

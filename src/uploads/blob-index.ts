@@ -15,8 +15,15 @@ export interface BlobIndex {
   readonly documents: string[];
 }
 
-// Reads every index document; keeps only blobs whose object is in `present` with the recorded size. A damaged index document is skipped (its blobs are simply uploaded again).
-export const loadBlobIndex = async (storage: Storage, present: ReadonlyMap<string, ObjectInfo>, onSkip?: (key: string, error: unknown) => void): Promise<BlobIndex> => {
+/**
+ * Reads every index document; keeps only blobs whose object is in `present` with the recorded size. A damaged index
+ * document is skipped (its blobs are simply uploaded again).
+ */
+export const loadBlobIndex = async (
+  storage: Storage,
+  present: ReadonlyMap<string, ObjectInfo>,
+  onSkip?: (key: string, error: unknown) => void,
+): Promise<BlobIndex> => {
   const keys: string[] = [];
   for await (const info of storage.list(UPLOADS_INDEX_PREFIX)) if (uploadsObjectSha(info.key)) keys.push(info.key);
   const documents = await mapLimit(keys, 8, async (key) => {
@@ -39,6 +46,11 @@ export const loadBlobIndex = async (storage: Storage, present: ReadonlyMap<strin
   return { blobs, documents: keys };
 };
 
-// Writes one index document listing `objects` (content-addressed: atomic and idempotent).
+/** Writes one index document listing `objects` (content-addressed: atomic and idempotent). */
 export const writeBlobIndex = (storage: Storage, objects: readonly IndexedObject[]): Promise<StoredDocument> =>
-  putDocument(storage, uploadsIndexKey, { format: INDEX_FORMAT, version: UPLOADS_VERSION, createdAt: new Date().toISOString(), objects: [...objects] } satisfies IndexDocument);
+  putDocument(storage, uploadsIndexKey, {
+    format: INDEX_FORMAT,
+    version: UPLOADS_VERSION,
+    createdAt: new Date().toISOString(),
+    objects: [...objects],
+  } satisfies IndexDocument);

@@ -34,16 +34,35 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const isCount = (value: unknown): boolean => typeof value === "number" && Number.isInteger(value) && value >= 0;
 const optional = (value: unknown, check: (value: unknown) => boolean): boolean => value === undefined || check(value);
 
-// Hand-written check of one entry (zod is ~50x slower on manifests of 100,000 entries); returns what is wrong, or undefined.
+// Hand-written check of one entry (zod is ~50x slower on manifests of 100,000 entries); returns what is wrong, or
+// undefined.
 const entryProblem = (entry: unknown): string | undefined => {
   if (typeof entry !== "object" || entry === null) return "not an object";
   const e = entry as Record<string, unknown>;
   if (typeof e.path !== "string" || e.path === "") return "path";
   if (e.type !== "file" && e.type !== "dir" && e.type !== "symlink") return "type";
-  if (!isCount(e.mode) || (e.mode as number) > 0o7777 || !isCount(e.uid) || !isCount(e.gid) || typeof e.mtime !== "number") return "mode, uid, gid or mtime";
-  if (!optional(e.ctime, (v) => typeof v === "number") || !optional(e.ino, (v) => typeof v === "number")) return "ctime or ino";
-  if (!optional(e.size, isCount) || !optional(e.object, isCount) || !optional(e.offset, isCount) || !optional(e.length, isCount)) return "size or location";
-  if (!optional(e.sha256, (v) => typeof v === "string" && SHA256.test(v)) || !optional(e.target, (v) => typeof v === "string")) return "sha256 or target";
+  if (
+    !isCount(e.mode) ||
+    (e.mode as number) > 0o7777 ||
+    !isCount(e.uid) ||
+    !isCount(e.gid) ||
+    typeof e.mtime !== "number"
+  )
+    return "mode, uid, gid or mtime";
+  if (!optional(e.ctime, (v) => typeof v === "number") || !optional(e.ino, (v) => typeof v === "number"))
+    return "ctime or ino";
+  if (
+    !optional(e.size, isCount) ||
+    !optional(e.object, isCount) ||
+    !optional(e.offset, isCount) ||
+    !optional(e.length, isCount)
+  )
+    return "size or location";
+  if (
+    !optional(e.sha256, (v) => typeof v === "string" && SHA256.test(v)) ||
+    !optional(e.target, (v) => typeof v === "string")
+  )
+    return "sha256 or target";
   return undefined;
 };
 
@@ -67,7 +86,16 @@ export const snapshotSchema = z.strictObject({
   finishedAt: z.string(),
   roots: z.array(z.string()),
   parent: z.string().nullable(),
-  stats: z.strictObject({ files: count, dirs: count, symlinks: count, bytes: count, newFiles: count, newBytes: count, uploadedBytes: count, skipped: count }),
+  stats: z.strictObject({
+    files: count,
+    dirs: count,
+    symlinks: count,
+    bytes: count,
+    newFiles: count,
+    newBytes: count,
+    uploadedBytes: count,
+    skipped: count,
+  }),
   /** Every pack and blob object the entries point into, with its stored size. */
   objects: z.array(z.strictObject({ key: z.string(), size: count })),
   entries: entriesSchema,
@@ -84,7 +112,14 @@ export const indexSchema = z.strictObject({
       key: z.string(),
       size: count,
       blobs: z.array(z.unknown()).transform((blobs, context) => {
-        const bad = blobs.findIndex((blob) => !Array.isArray(blob) || blob.length !== 4 || typeof blob[0] !== "string" || !SHA256.test(blob[0]) || !blob.slice(1).every(isCount));
+        const bad = blobs.findIndex(
+          (blob) =>
+            !Array.isArray(blob) ||
+            blob.length !== 4 ||
+            typeof blob[0] !== "string" ||
+            !SHA256.test(blob[0]) ||
+            !blob.slice(1).every(isCount),
+        );
         if (bad >= 0) {
           context.addIssue({ code: "custom", message: `blob ${bad}: expected [sha256, offset, length, size]` });
           return z.NEVER;

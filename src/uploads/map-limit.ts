@@ -1,5 +1,12 @@
-// Runs `work` over `items` with at most `limit` in flight and resolves with the results in order; rejects with the first error after in-flight work settles.
-export const mapLimit = async <T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> => {
+/**
+ * Runs `work` over `items` with at most `limit` in flight and resolves with the results in order; rejects with the
+ * first error after in-flight work settles.
+ */
+export const mapLimit = async <T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> => {
   const results: R[] = new Array(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;

@@ -17,40 +17,77 @@ export interface LocatedFile {
   readonly key: string;
 }
 
-// True for pack keys (many frames) as opposed to one-file blob objects.
+/** True for pack keys (many frames) as opposed to one-file blob objects. */
 export const isPackKey = (key: string): boolean => key.startsWith(UPLOADS_PACKS_PREFIX);
 
-// Reads the byte span of a pack covering every frame of `files` in one ranged GET; throws STORAGE_NOT_FOUND when the pack is missing.
-export const readPackSpan = async (storage: Storage, key: string, files: readonly LocatedFile[]): Promise<{ start: number; data: Buffer }> => {
+/**
+ * Reads the byte span of a pack covering every frame of `files` in one ranged GET; throws STORAGE_NOT_FOUND when the
+ * pack is missing.
+ */
+export const readPackSpan = async (
+  storage: Storage,
+  key: string,
+  files: readonly LocatedFile[],
+): Promise<{ start: number; data: Buffer }> => {
   const start = Math.min(...files.map((file) => file.entry.offset));
   const end = Math.max(...files.map((file) => file.entry.offset + file.entry.length));
   return { start, data: await getBuffer(storage, key, { range: { start, end } }) };
 };
 
-// Extracts one file's content from a pack span and checks its SHA-256; throws VERIFY_FAILED naming the file and the pack.
-export const contentFromSpan = (span: { start: number; data: Buffer }, file: LocatedFile, displayPath: string): Buffer => {
+/**
+ * Extracts one file's content from a pack span and checks its SHA-256; throws VERIFY_FAILED naming the file and the
+ * pack.
+ */
+export const contentFromSpan = (
+  span: { start: number; data: Buffer },
+  file: LocatedFile,
+  displayPath: string,
+): Buffer => {
   const where = `file '${displayPath}' in pack '${file.key}'`;
   const frame = span.data.subarray(file.entry.offset - span.start, file.entry.offset - span.start + file.entry.length);
-  if (frame.length !== file.entry.length) throw new ZopsError("VERIFY_FAILED", `${where}: the pack is shorter than recorded`);
+  if (frame.length !== file.entry.length)
+    throw new ZopsError("VERIFY_FAILED", `${where}: the pack is shorter than recorded`);
   const { content } = decodeFrame(frame, where);
   if (sha256Of(content) !== file.entry.sha256) throw new ZopsError("VERIFY_FAILED", `${where}: checksum mismatch`);
   return content;
 };
 
-// Streams a one-file blob object, decompressed, into `sink` (a path, or a null sink when undefined) and checks its SHA-256; throws VERIFY_FAILED naming the file and the object.
-export const streamBlob = async (storage: Storage, file: LocatedFile, displayPath: string, destination: string | undefined, onBytes?: (bytes: number) => void): Promise<number> => {
+/**
+ * Streams a one-file blob object, decompressed, into `sink` (a path, or a null sink when undefined) and checks its
+ * SHA-256; throws VERIFY_FAILED naming the file and the object.
+ */
+export const streamBlob = async (
+  storage: Storage,
+  file: LocatedFile,
+  displayPath: string,
+  destination: string | undefined,
+  onBytes?: (bytes: number) => void,
+): Promise<number> => {
   const source: Readable = await storage.get(file.key);
   const counter = countBytes(onBytes ?? (() => undefined));
   const hash = new HashStream();
   try {
-    if (destination) await pipeline(source, counter, createDecompressStream(), hash, createWriteStream(destination, { flags: "wx", mode: 0o600 }));
-    else await pipeline(source, counter, createDecompressStream(), hash, async function* (input) {
-      for await (const _ of input) void _;
-    });
+    if (destination)
+      await pipeline(
+        source,
+        counter,
+        createDecompressStream(),
+        hash,
+        createWriteStream(destination, { flags: "wx", mode: 0o600 }),
+      );
+    else
+      await pipeline(source, counter, createDecompressStream(), hash, async function* (input) {
+        for await (const _ of input) void _;
+      });
   } catch (error) {
     if (error instanceof ZopsError) throw error;
-    throw new ZopsError("VERIFY_FAILED", `file '${displayPath}' in object '${file.key}': corrupt data (${(error as Error).message})`, { cause: error });
+    throw new ZopsError(
+      "VERIFY_FAILED",
+      `file '${displayPath}' in object '${file.key}': corrupt data (${(error as Error).message})`,
+      { cause: error },
+    );
   }
-  if (hash.sha256 !== file.entry.sha256) throw new ZopsError("VERIFY_FAILED", `file '${displayPath}' in object '${file.key}': checksum mismatch`);
+  if (hash.sha256 !== file.entry.sha256)
+    throw new ZopsError("VERIFY_FAILED", `file '${displayPath}' in object '${file.key}': checksum mismatch`);
   return hash.bytes;
 };

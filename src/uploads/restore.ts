@@ -31,24 +31,38 @@ export interface RestoreUploadsResult {
   readonly durationMs: number;
 }
 
-
 const ignoreMissing = (error: unknown) => {
   if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
 };
 
-// Restores snapshot `snapshot` (id or "latest"), or the given paths of it, under `targetDir` (each entry at targetDir/<original path>); every file's SHA-256 is checked, modes, owners (as root) and mtimes restored, symlinks recreated as symlinks. Existing files at those paths are replaced. Throws NOT_FOUND for an unknown snapshot or path, VERIFY_FAILED naming every damaged file and missing object (after restoring everything else).
-export const restoreUploads = async (storage: Storage, snapshot: string, targetDir: string, options: RestoreUploadsOptions = {}): Promise<RestoreUploadsResult> => {
+/**
+ * Restores snapshot `snapshot` (id or "latest"), or the given paths of it, under `targetDir` (each entry at
+ * targetDir/<original path>); every file's SHA-256 is checked, modes, owners (as root) and mtimes restored, symlinks
+ * recreated as symlinks. Existing files at those paths are replaced. Throws NOT_FOUND for an unknown snapshot or path,
+ * VERIFY_FAILED naming every damaged file and missing object (after restoring everything else).
+ */
+export const restoreUploads = async (
+  storage: Storage,
+  snapshot: string,
+  targetDir: string,
+  options: RestoreUploadsOptions = {},
+): Promise<RestoreUploadsResult> => {
   const startedMs = performance.now();
   const manifest = await readUploadSnapshot(storage, snapshot);
   const selected = selectEntries(manifest.entries, options.paths, manifest.id);
   const owners = options.owners ?? process.getuid?.() === 0;
   const destination = (entry: SnapshotEntry) => join(targetDir, ...entry.path.split("/"));
-  const progress = { filesDone: 0, filesTotal: selected.filter((entry) => entry.type === "file").length, bytesDownloaded: 0 };
+  const progress = {
+    filesDone: 0,
+    filesTotal: selected.filter((entry) => entry.type === "file").length,
+    bytesDownloaded: 0,
+  };
   const failures: string[] = [];
   let bytes = 0;
 
   await mkdir(targetDir, { recursive: true });
-  for (const entry of selected) if (entry.type === "dir") await mkdir(destination(entry), { recursive: true, mode: 0o700 });
+  for (const entry of selected)
+    if (entry.type === "dir") await mkdir(destination(entry), { recursive: true, mode: 0o700 });
 
   const madeDirs = new Set<string>();
   const pause = yieldEvery(32);
@@ -66,9 +80,12 @@ export const restoreUploads = async (storage: Storage, snapshot: string, targetD
       throw error;
     }
     progress.filesDone += 1;
-    if (progress.filesDone % 200 === 0 || progress.filesDone === progress.filesTotal) options.onProgress?.({ ...progress });
+    if (progress.filesDone % 200 === 0 || progress.filesDone === progress.filesTotal)
+      options.onProgress?.({ ...progress });
   };
-  // Creates the file exclusively (replacing whatever was there, never writing through a symlink) and sets mode, owner and mtime on the open descriptor. Synchronous: for small files a thread-pool round trip per call costs more than the call.
+  // Creates the file exclusively (replacing whatever was there, never writing through a symlink) and sets mode, owner
+  // and mtime on the open descriptor. Synchronous: for small files a thread-pool round trip per call costs more than
+  // the call.
   const writeSmallFile = (path: string, content: Buffer, entry: SnapshotEntry): number => {
     let fd: number;
     try {
@@ -110,7 +127,8 @@ export const restoreUploads = async (storage: Storage, snapshot: string, targetD
         }
       } else {
         for (const file of files) {
-          const stream = (path: string) => streamBlob(storage, file, `/${file.entry.path}`, path, (n) => (progress.bytesDownloaded += n));
+          const stream = (path: string) =>
+            streamBlob(storage, file, `/${file.entry.path}`, path, (n) => (progress.bytesDownloaded += n));
           await finishFile(file, async (path) => {
             await unlink(path).catch(ignoreMissing);
             const written = await stream(path);
@@ -124,7 +142,10 @@ export const restoreUploads = async (storage: Storage, snapshot: string, targetD
       }
     } catch (error) {
       if (!isZopsError(error, "STORAGE_NOT_FOUND")) throw error;
-      failures.push(`object '${key}' is missing from the repository (needed by ${files.length} file(s), e.g. '/${files[0]?.entry.path}')`);
+      failures.push(
+        `object '${key}' is missing from the repository (needed by ` +
+          `${files.length} file(s), e.g. '/${files[0]?.entry.path}')`,
+      );
     }
   };
   await mapLimit([...groupByObject(manifest, selected)], options.concurrency ?? 4, restoreGroup);
@@ -138,7 +159,9 @@ export const restoreUploads = async (storage: Storage, snapshot: string, targetD
     if (owners) await lchown(path, entry.uid, entry.gid);
     await lutimes(path, entry.mtime / 1000, entry.mtime / 1000);
   }
-  const dirs = selected.filter((entry) => entry.type === "dir").sort((a, b) => b.path.split("/").length - a.path.split("/").length);
+  const dirs = selected
+    .filter((entry) => entry.type === "dir")
+    .sort((a, b) => b.path.split("/").length - a.path.split("/").length);
   for (const entry of dirs) {
     const path = destination(entry);
     await chmod(path, entry.mode);
@@ -146,10 +169,19 @@ export const restoreUploads = async (storage: Storage, snapshot: string, targetD
     await utimes(path, entry.mtime / 1000, entry.mtime / 1000);
   }
   if (failures.length > 0) {
-    throw new ZopsError("VERIFY_FAILED", `uploads snapshot ${manifest.id}: ${failures.length} problem(s) during restore to '${targetDir}': ${failures.slice(0, 5).join("; ")}${failures.length > 5 ? "; ..." : ""}`, {
-      hint: "the named objects are damaged or missing in the repository; restore an older snapshot for those files (`zops verify` lists all problems)",
-      details: { snapshot: manifest.id, failures },
-    });
+    throw new ZopsError(
+      "VERIFY_FAILED",
+      `uploads snapshot ${manifest.id}: ${failures.length} problem(s) ` +
+        `during restore to '${targetDir}': ` +
+        `${failures.slice(0, 5).join("; ")}${failures.length > 5 ? "; ..." : ""}`,
+      {
+        hint:
+          "the named objects are damaged or missing in the repository; " +
+          "restore an older snapshot for those files (`zops verify` lists " +
+          "all problems)",
+        details: { snapshot: manifest.id, failures },
+      },
+    );
   }
   return {
     id: manifest.id,
@@ -163,11 +195,17 @@ export const restoreUploads = async (storage: Storage, snapshot: string, targetD
 };
 
 // The entries to restore: all, or those at/under the selectors; throws NOT_FOUND for a selector that matches nothing.
-const selectEntries = (entries: readonly SnapshotEntry[], selectors: readonly string[] | undefined, id: string): SnapshotEntry[] => {
+const selectEntries = (
+  entries: readonly SnapshotEntry[],
+  selectors: readonly string[] | undefined,
+  id: string,
+): SnapshotEntry[] => {
   if (!selectors || selectors.length === 0) return [...entries];
   for (const selector of selectors) {
     if (!entries.some((entry) => isSelected(entry.path, selector))) {
-      throw new ZopsError("NOT_FOUND", `path '${selector}' is not in uploads snapshot ${id}`, { hint: "paths are the original absolute paths, e.g. /home/zulip/uploads/avatars/1.png" });
+      throw new ZopsError("NOT_FOUND", `path '${selector}' is not in uploads snapshot ${id}`, {
+        hint: "paths are the original absolute paths, e.g. /home/zulip/uploads/avatars/1.png",
+      });
     }
   }
   return entries.filter((entry) => selectors.some((selector) => isSelected(entry.path, selector)));

@@ -25,17 +25,33 @@ export interface ScannedEntry {
   readonly target?: string;
 }
 
-const factsOf = (stats: Stats): FileFacts => ({ mode: stats.mode, uid: stats.uid, gid: stats.gid, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino });
+const factsOf = (stats: Stats): FileFacts => ({
+  mode: stats.mode,
+  uid: stats.uid,
+  gid: stats.gid,
+  size: stats.size,
+  mtimeMs: stats.mtimeMs,
+  ctimeMs: stats.ctimeMs,
+  ino: stats.ino,
+});
 
 const isGone = (error: unknown): boolean => ["ENOENT", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "");
 
-// Walks each root (the root itself may be a symlink to a directory; nothing below it is followed) with synchronous calls, several times faster than the thread pool for many small files, yielding to the event loop regularly; throws PRECONDITION when a root is missing; reports vanished and special files through onSkip.
-export const scanRoots = async (roots: readonly string[], onSkip: (path: string, reason: string) => void): Promise<ScannedEntry[]> => {
+/**
+ * Walks each root (the root itself may be a symlink to a directory; nothing below it is followed) with synchronous
+ * calls, several times faster than the thread pool for many small files, yielding to the event loop regularly; throws
+ * PRECONDITION when a root is missing; reports vanished and special files through onSkip.
+ */
+export const scanRoots = async (
+  roots: readonly string[],
+  onSkip: (path: string, reason: string) => void,
+): Promise<ScannedEntry[]> => {
   const found: ScannedEntry[] = [];
   const pause = yieldEvery(256);
   const visit = async (absolute: string, stats: Stats): Promise<void> => {
     const path = toEntryPath(absolute);
-    if (stats.isSymbolicLink()) found.push({ path, absolute, type: "symlink", stats: factsOf(stats), target: readlinkSync(absolute) });
+    if (stats.isSymbolicLink())
+      found.push({ path, absolute, type: "symlink", stats: factsOf(stats), target: readlinkSync(absolute) });
     else if (stats.isFile()) found.push({ path, absolute, type: "file", stats: factsOf(stats) });
     else if (stats.isDirectory()) {
       found.push({ path, absolute, type: "dir", stats: factsOf(stats) });
@@ -44,7 +60,11 @@ export const scanRoots = async (roots: readonly string[], onSkip: (path: string,
         children = readdirSync(absolute, { withFileTypes: true });
       } catch (error) {
         if (isGone(error)) return onSkip(absolute, "vanished during the scan");
-        throw new ZopsError("PRECONDITION", `unable to read uploads directory '${absolute}': ${(error as Error).message}`, { hint: "run zops backup as a user that can read every upload", cause: error });
+        throw new ZopsError(
+          "PRECONDITION",
+          `unable to read uploads directory '${absolute}': ${(error as Error).message}`,
+          { hint: "run zops backup as a user that can read every upload", cause: error },
+        );
       }
       children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const child of children) {
@@ -57,7 +77,8 @@ export const scanRoots = async (roots: readonly string[], onSkip: (path: string,
           if (!isGone(error)) throw error;
         }
         if (!childStats) onSkip(childPath, "vanished during the scan");
-        else if (childStats.isFile() || childStats.isDirectory() || childStats.isSymbolicLink()) await visit(childPath, childStats);
+        else if (childStats.isFile() || childStats.isDirectory() || childStats.isSymbolicLink())
+          await visit(childPath, childStats);
         else onSkip(childPath, "not a regular file, directory or symlink");
       }
     } else onSkip(absolute, "not a regular file, directory or symlink");
@@ -67,7 +88,10 @@ export const scanRoots = async (roots: readonly string[], onSkip: (path: string,
     try {
       stats = await stat(root);
     } catch (error) {
-      throw new ZopsError("PRECONDITION", `uploads path '${root}' does not exist or cannot be read`, { hint: "fix uploads.paths in zops.yml", cause: error });
+      throw new ZopsError("PRECONDITION", `uploads path '${root}' does not exist or cannot be read`, {
+        hint: "fix uploads.paths in zops.yml",
+        cause: error,
+      });
     }
     await visit(root.replace(/\/+$/, "") || "/", stats);
   }

@@ -7,7 +7,13 @@ import type { Storage } from "../storage/storage.js";
 import { loadBlobIndex, writeBlobIndex, type IndexedObject } from "./blob-index.js";
 import { readUploadSnapshot } from "./catalog.js";
 import { putDocument } from "./documents.js";
-import { SNAPSHOT_FORMAT, UPLOADS_VERSION, type BlobLocation, type SnapshotEntry, type SnapshotManifest } from "./format.js";
+import {
+  SNAPSHOT_FORMAT,
+  UPLOADS_VERSION,
+  type BlobLocation,
+  type SnapshotEntry,
+  type SnapshotManifest,
+} from "./format.js";
 import { encodeFrame } from "./frame.js";
 import { hashFile, uploadLargeFile } from "./large-blob.js";
 import { mapLimit } from "./map-limit.js";
@@ -54,7 +60,11 @@ export interface SnapshotResult {
 
 const READERS = 16;
 
-// Takes an incremental snapshot of `paths`: content already stored (by SHA-256) is never uploaded again; the manifest is written last, so an interrupted run leaves no snapshot (its checkpointed packs are reused next time). Throws PRECONDITION for a missing root, storage errors as they come.
+/**
+ * Takes an incremental snapshot of `paths`: content already stored (by SHA-256) is never uploaded again; the manifest
+ * is written last, so an interrupted run leaves no snapshot (its checkpointed packs are reused next time). Throws
+ * PRECONDITION for a missing root, storage errors as they come.
+ */
 export const createUploadsSnapshot = async (storage: Storage, options: SnapshotOptions): Promise<SnapshotResult> => {
   const started = new Date();
   const startedMs = performance.now();
@@ -68,11 +78,21 @@ export const createUploadsSnapshot = async (storage: Storage, options: SnapshotO
   }
 };
 
-const runSnapshot = async (storage: Storage, options: SnapshotOptions, id: string, started: Date, startedMs: number, warn: (message: string) => void): Promise<SnapshotResult> => {
+const runSnapshot = async (
+  storage: Storage,
+  options: SnapshotOptions,
+  id: string,
+  started: Date,
+  startedMs: number,
+  warn: (message: string) => void,
+): Promise<SnapshotResult> => {
   const present = await listDataObjects(storage);
-  const index = await loadBlobIndex(storage, present, (key, error) => warn(`index document '${key}' skipped: ${(error as Error).message}`));
+  const index = await loadBlobIndex(storage, present, (key, error) =>
+    warn(`index document '${key}' skipped: ${(error as Error).message}`),
+  );
   const parent = await readUploadSnapshot(storage, "latest").catch((error: unknown) => {
-    if (!(error instanceof ZopsError && error.code === "NOT_FOUND")) warn(`previous snapshot not used as a cache: ${(error as Error).message}`);
+    if (!(error instanceof ZopsError && error.code === "NOT_FOUND"))
+      warn(`previous snapshot not used as a cache: ${(error as Error).message}`);
     return undefined;
   });
   const cache = parentCache(parent, present);
@@ -141,7 +161,8 @@ const runSnapshot = async (storage: Storage, options: SnapshotOptions, id: strin
     });
   };
 
-  // Small files are read synchronously (a thread-pool round trip costs more than the read), with regular yields to the event loop.
+  // Small files are read synchronously (a thread-pool round trip costs more than the read), with regular yields to the
+  // event loop.
   const pause = yieldEvery(32);
   const storeSmall = async (entry: ScannedEntry): Promise<{ sha256: string; size: number } | undefined> => {
     await pause();
@@ -190,7 +211,14 @@ const runSnapshot = async (storage: Storage, options: SnapshotOptions, id: strin
   const entries = await mapLimit(scanned, READERS, async (entry): Promise<SnapshotEntry | undefined> => {
     if (failure) throw failure.error;
     const { stats: st } = entry;
-    const base = { path: entry.path, type: entry.type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtimeMs };
+    const base = {
+      path: entry.path,
+      type: entry.type,
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      mtime: st.mtimeMs,
+    };
     if (entry.type === "dir") {
       stats.dirs += 1;
       return base;

@@ -10,13 +10,30 @@ export interface VerifyProgress {
   readonly bytes: number;
 }
 
-// Re-reads every data object a backup references (skipping keys in `done`, shared with other backups) and checks the object SHA-256 and every piece's SHA-256 on the pool threads. Returns problem messages naming object and file; read-only.
-export const verifyBackupObjects = async (storage: Storage, pool: WorkerPool, manifest: BackupManifest, done: Set<string>, onProgress?: (progress: VerifyProgress) => void): Promise<string[]> => {
+/**
+ * Re-reads every data object a backup references (skipping keys in `done`, shared with other backups) and checks the
+ * object SHA-256 and every piece's SHA-256 on the pool threads. Returns problem messages naming object and file;
+ * read-only.
+ */
+export const verifyBackupObjects = async (
+  storage: Storage,
+  pool: WorkerPool,
+  manifest: BackupManifest,
+  done: Set<string>,
+  onProgress?: (progress: VerifyProgress) => void,
+): Promise<string[]> => {
   const pieces = new Map<string, UnpackPiece[]>();
   for (const file of manifest.files) {
     for (const piece of file.pieces) {
       const list = pieces.get(piece.object) ?? [];
-      list.push({ path: file.path, fileOffset: piece.fileOffset, frameOffset: piece.frameOffset, frameLength: piece.frameLength, size: piece.size, sha256: piece.sha256 });
+      list.push({
+        path: file.path,
+        fileOffset: piece.fileOffset,
+        frameOffset: piece.frameOffset,
+        frameLength: piece.frameLength,
+        size: piece.size,
+        sha256: piece.sha256,
+      });
       pieces.set(piece.object, list);
     }
   }
@@ -34,12 +51,26 @@ export const verifyBackupObjects = async (storage: Storage, pool: WorkerPool, ma
       try {
         data = await getBuffer(storage, object.key);
       } catch (error) {
-        problems.push(`object '${object.key}' (holding '${pieces.get(object.key)?.[0]?.path}') could not be read: ${(error as Error).message}`);
+        problems.push(
+          `object '${object.key}' (holding ` +
+            `'${pieces.get(object.key)?.[0]?.path}') could not be read: ` +
+            `${(error as Error).message}`,
+        );
         continue;
       }
-      if (data.length !== object.size) problems.push(`object '${object.key}' has ${data.length} bytes, the manifest says ${object.size}`);
+      if (data.length !== object.size)
+        problems.push(`object '${object.key}' has ${data.length} bytes, the manifest says ${object.size}`);
       const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : Buffer.from(data);
-      const found = await pool.run({ kind: "unpack", data: owned, key: object.key, objectSha256: object.sha256, pieces: pieces.get(object.key) ?? [] }, [owned.buffer as ArrayBuffer]);
+      const found = await pool.run(
+        {
+          kind: "unpack",
+          data: owned,
+          key: object.key,
+          objectSha256: object.sha256,
+          pieces: pieces.get(object.key) ?? [],
+        },
+        [owned.buffer as ArrayBuffer],
+      );
       problems.push(...found.map((problem) => problem.message));
       checked += 1;
       bytes += data.length;

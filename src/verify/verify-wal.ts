@@ -15,8 +15,14 @@ export interface WalChainReport {
   readonly newest?: string;
 }
 
-// Per backup, the segment names missing from its start segment through the newest archived segment of its timeline (pure; `segments` from listWal).
-export const findWalGaps = (segments: readonly WalObject[], backups: readonly BackupManifest[]): { gaps: WalChainReport["gaps"]; newest: string | undefined } => {
+/**
+ * Per backup, the segment names missing from its start segment through the newest archived segment of its timeline
+ * (pure; `segments` from listWal).
+ */
+export const findWalGaps = (
+  segments: readonly WalObject[],
+  backups: readonly BackupManifest[],
+): { gaps: WalChainReport["gaps"]; newest: string | undefined } => {
   const names = new Set(segments.map((object) => object.name));
   const gaps: WalChainReport["gaps"] = [];
   let newestOverall: string | undefined;
@@ -32,12 +38,21 @@ export const findWalGaps = (segments: readonly WalObject[], backups: readonly Ba
   return { gaps, newest: newestOverall };
 };
 
-// Checks the WAL chain of each backup (start segment through the newest archived segment on its timeline: every name present) and re-reads every WAL object from the oldest backup's start on, checking its SHA-256. Read-only.
-export const verifyWalChain = async (storage: Storage, backups: readonly BackupManifest[], onProgress?: (checked: number, total: number) => void): Promise<WalChainReport> => {
+/**
+ * Checks the WAL chain of each backup (start segment through the newest archived segment on its timeline: every name
+ * present) and re-reads every WAL object from the oldest backup's start on, checking its SHA-256. Read-only.
+ */
+export const verifyWalChain = async (
+  storage: Storage,
+  backups: readonly BackupManifest[],
+  onProgress?: (checked: number, total: number) => void,
+): Promise<WalChainReport> => {
   const all = await listWal(storage);
   const { gaps, newest: newestOverall } = findWalGaps(segmentsOf(all), backups);
   const oldest = backups.map((backup) => backup.walStart).sort()[0];
-  const toCheck: WalObject[] = oldest ? all.filter((object) => object.kind === "history" || object.name.slice(0, 24) >= oldest) : all;
+  const toCheck: WalObject[] = oldest
+    ? all.filter((object) => object.kind === "history" || object.name.slice(0, 24) >= oldest)
+    : all;
   const corrupt: string[] = [];
   let checked = 0;
   let next = 0;
@@ -47,7 +62,8 @@ export const verifyWalChain = async (storage: Storage, backups: readonly BackupM
       if (!object) break;
       try {
         const content = decompressBuffer(await getBuffer(storage, object.key));
-        if (sha256Of(content) !== object.sha256) corrupt.push(`WAL file ${object.name} ('${object.key}'): checksum mismatch`);
+        if (sha256Of(content) !== object.sha256)
+          corrupt.push(`WAL file ${object.name} ('${object.key}'): checksum mismatch`);
       } catch (error) {
         corrupt.push(`WAL file ${object.name} ('${object.key}') could not be read: ${(error as Error).message}`);
       }

@@ -1,5 +1,12 @@
-// Runs `work` over `items` with at most `limit` in flight; resolves with one settled result per item, in order (never rejects).
-export const settleBounded = async <T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> => {
+/**
+ * Runs `work` over `items` with at most `limit` in flight; resolves with one settled result per item, in order (never
+ * rejects).
+ */
+export const settleBounded = async <T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> => {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

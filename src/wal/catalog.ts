@@ -17,33 +17,54 @@ export interface WalObject {
   readonly size: number;
 }
 
-// Finds the stored copy of WAL file `name` (one prefix listing); undefined when absent; throws STORAGE_CONFLICT when two different copies exist.
-export const findWalObject = async (storage: Storage, name: string, options: { signal?: AbortSignal } = {}): Promise<WalObject | undefined> => {
+/**
+ * Finds the stored copy of WAL file `name` (one prefix listing); undefined when absent; throws STORAGE_CONFLICT when
+ * two different copies exist.
+ */
+export const findWalObject = async (
+  storage: Storage,
+  name: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<WalObject | undefined> => {
   const kind = walFileKind(name);
-  if (!kind) throw new ZopsError("USAGE", `'${name}' is not a WAL file name (segment, NNNNNNNN.history or .backup file)`);
+  if (!kind)
+    throw new ZopsError("USAGE", `'${name}' is not a WAL file name (segment, NNNNNNNN.history or .backup file)`);
   const found: WalObject[] = [];
   for await (const info of storage.list(walPrefix(name), options)) {
     const parsed = parseWalKey(info.key);
     if (parsed?.name === name) found.push({ name, kind, key: info.key, sha256: parsed.sha256, size: info.size });
   }
   if (found.length > 1) {
-    throw new ZopsError("STORAGE_CONFLICT", `WAL file ${name} is stored twice with different content in '${storage.location}': ${found.map((item) => item.key).join(", ")}`, {
-      hint: "two clusters or two timelines wrote the same segment name; keep the right copy (compare with the source) and delete the other",
-    });
+    throw new ZopsError(
+      "STORAGE_CONFLICT",
+      `WAL file ${name} is stored twice with different content in ` +
+        `'${storage.location}': ` +
+        `${found.map((item) => item.key).join(", ")}`,
+      {
+        hint:
+          "two clusters or two timelines wrote the same segment name; " +
+          "keep the right copy (compare with the source) and delete the other",
+      },
+    );
   }
   return found[0];
 };
 
-// Lists every archived WAL file (segments, .history, .backup) sorted by file name; foreign keys under wal/ are ignored. Several copies of one name are all returned.
+/**
+ * Lists every archived WAL file (segments, .history, .backup) sorted by file name; foreign keys under wal/ are ignored.
+ * Several copies of one name are all returned.
+ */
 export const listWal = async (storage: Storage, options: { signal?: AbortSignal } = {}): Promise<WalObject[]> => {
   const objects: WalObject[] = [];
   for await (const info of storage.list("wal/", options)) {
     const parsed = parseWalKey(info.key);
     const kind = parsed && walFileKind(parsed.name);
-    if (parsed && kind) objects.push({ name: parsed.name, kind, key: info.key, sha256: parsed.sha256, size: info.size });
+    if (parsed && kind)
+      objects.push({ name: parsed.name, kind, key: info.key, sha256: parsed.sha256, size: info.size });
   }
   return objects.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.key < b.key ? -1 : 1));
 };
 
-// Only the segments of a listing, in order (drops .history and .backup files).
-export const segmentsOf = (objects: readonly WalObject[]): WalObject[] => objects.filter((object) => object.kind === "segment");
+/** Only the segments of a listing, in order (drops .history and .backup files). */
+export const segmentsOf = (objects: readonly WalObject[]): WalObject[] =>
+  objects.filter((object) => object.kind === "segment");

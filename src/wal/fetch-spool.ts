@@ -11,13 +11,14 @@ const ENTRY = /^([0-9A-F]{24})\.([0-9a-f]{64})$/;
 const TEMP_TTL_MS = 10 * 60_000;
 const ENTRY_TTL_MS = 24 * 3600_000;
 
-// Directory of the prefetch spool for a data directory.
+/** Directory of the prefetch spool for a data directory. */
 export const fetchSpoolDir = (dataDir: string): string => join(dataDir, "pg_wal", "zops-spool", "fetch");
 
-// Creates the spool directory (0700, idempotent).
-export const prepareFetchSpool = (dir: string): Promise<string | undefined> => mkdir(dir, { recursive: true, mode: 0o700 });
+/** Creates the spool directory (0700, idempotent). */
+export const prepareFetchSpool = (dir: string): Promise<string | undefined> =>
+  mkdir(dir, { recursive: true, mode: 0o700 });
 
-// Names of the segments waiting in the spool.
+/** Names of the segments waiting in the spool. */
 export const listSpooled = async (dir: string): Promise<Map<string, string>> => {
   const spooled = new Map<string, string>();
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
@@ -27,10 +28,14 @@ export const listSpooled = async (dir: string): Promise<Map<string, string>> => 
   return spooled;
 };
 
-// Stores a verified segment in the spool (atomic; replaces an older copy of the same name and checksum).
-export const spoolSegment = (dir: string, name: string, sha256: string, data: Uint8Array): Promise<void> => writeFileAtomic(join(dir, `${name}.${sha256}`), data);
+/** Stores a verified segment in the spool (atomic; replaces an older copy of the same name and checksum). */
+export const spoolSegment = (dir: string, name: string, sha256: string, data: Uint8Array): Promise<void> =>
+  writeFileAtomic(join(dir, `${name}.${sha256}`), data);
 
-// Moves the spooled copy of `name` to `dest` after checking its SHA-256 again; returns false (and deletes the copy) when it is absent or does not match. Atomic: `dest` appears whole or not at all.
+/**
+ * Moves the spooled copy of `name` to `dest` after checking its SHA-256 again; returns false (and deletes the copy)
+ * when it is absent or does not match. Atomic: `dest` appears whole or not at all.
+ */
 export const takeSpooled = async (dir: string, name: string, dest: string): Promise<boolean> => {
   const entry = (await listSpooled(dir)).get(name);
   if (!entry) return false;
@@ -52,7 +57,10 @@ export const takeSpooled = async (dir: string, name: string, dest: string): Prom
   return true;
 };
 
-// Deletes spooled segments before `current` (consumed or skipped: recovery moves forward), entries older than a day and stale temp files. Best effort.
+/**
+ * Deletes spooled segments before `current` (consumed or skipped: recovery moves forward), entries older than a day and
+ * stale temp files. Best effort.
+ */
 export const cleanFetchSpool = async (dir: string, current: string, now = Date.now()): Promise<void> => {
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     const path = join(dir, entry);

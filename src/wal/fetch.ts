@@ -8,7 +8,14 @@ import { settleBounded } from "./bounded.js";
 import { adoptSpoolOwner } from "./spool-owner.js";
 import { dataDirOfWalPath } from "./data-dir.js";
 import { fetchWalFile } from "./fetch-file.js";
-import { cleanFetchSpool, fetchSpoolDir, listSpooled, prepareFetchSpool, spoolSegment, takeSpooled } from "./fetch-spool.js";
+import {
+  cleanFetchSpool,
+  fetchSpoolDir,
+  listSpooled,
+  prepareFetchSpool,
+  spoolSegment,
+  takeSpooled,
+} from "./fetch-spool.js";
 import { nextSegment } from "./segment-name.js";
 
 /** What one `zops wal-fetch` call did. */
@@ -20,24 +27,33 @@ export interface WalFetchResult {
   readonly durationMs: number;
 }
 
-// Restores WAL file `name` to `dest` (restore_command's %f and %p): from the prefetch spool when a verified copy
-// waits there (no storage access), else from the repository, verified, while prefetching the next segments in
-// parallel into the spool under the data directory `dest` belongs to. `dest` is written atomically. Throws
-// STORAGE_NOT_FOUND only at the genuine end of the archive (cli.ts exits 1); anything else throws another code
-// (cli.ts exits 128, so PostgreSQL aborts recovery instead of promoting with less data). Prefetch failures are ignored.
-//
-// Single-step hot path (one process per segment during recovery), so no Listr2 graph: see wal/push.ts.
+/**
+ * Restores WAL file `name` to `dest` (restore_command's %f and %p): from the prefetch spool when a verified copy waits
+ * there (no storage access), else from the repository, verified, while prefetching the next segments in parallel into
+ * the spool under the data directory `dest` belongs to. `dest` is written atomically. Throws STORAGE_NOT_FOUND only at
+ * the genuine end of the archive (cli.ts exits 1); anything else throws another code (cli.ts exits 128, so PostgreSQL
+ * aborts recovery instead of promoting with less data). Prefetch failures are ignored.
+ *
+ * Single-step hot path (one process per segment during recovery), so no Listr2 graph: see wal/push.ts.
+ */
 export const walFetch = async (config: ZopsConfig, name: string, dest: string): Promise<WalFetchResult> => {
   const started = performance.now();
   const kind = walFileKind(name);
-  if (!kind) throw new ZopsError("USAGE", `'${name}' is not a WAL file name`, { hint: "restore_command must pass %f and %p: wal-fetch %f %p" });
+  if (!kind)
+    throw new ZopsError("USAGE", `'${name}' is not a WAL file name`, {
+      hint: "restore_command must pass %f and %p: wal-fetch %f %p",
+    });
   const dataDir = dataDirOfWalPath(dest);
   let spool = dataDir && config.wal.prefetch > 0 && kind === "segment" ? fetchSpoolDir(dataDir) : undefined;
   if (spool) {
     await cleanFetchSpool(spool, name);
-    if (await takeSpooled(spool, name, dest).catch(() => false)) return { name, source: "spool", size: 0, prefetched: [], durationMs: performance.now() - started };
+    if (await takeSpooled(spool, name, dest).catch(() => false))
+      return { name, source: "spool", size: 0, prefetched: [], durationMs: performance.now() - started };
     // The spool is an optimisation: if it cannot be created, fetch without prefetching.
-    spool = await prepareFetchSpool(spool).then(() => spool, () => undefined);
+    spool = await prepareFetchSpool(spool).then(
+      () => spool,
+      () => undefined,
+    );
   }
   const ahead = spool ? await prefetchCandidates(spool, name, config.wal.prefetch) : [];
   const storage = await openStorage(config);
@@ -46,7 +62,10 @@ export const walFetch = async (config: ZopsConfig, name: string, dest: string): 
     const results = await settleBounded([name, ...ahead], config.wal.fetchConcurrency, async (file, index) => {
       if (index > 0 && abort.signal.aborted) throw new Error("skipped");
       try {
-        const fetched = await fetchWalFile(storage, file, { checkEnd: index === 0, signal: index > 0 ? abort.signal : undefined });
+        const fetched = await fetchWalFile(storage, file, {
+          checkEnd: index === 0,
+          signal: index > 0 ? abort.signal : undefined,
+        });
         if (index === 0) await writeFileAtomic(dest, fetched.data, { mode: 0o600 });
         else if (spool) await spoolSegment(spool, file, fetched.object.sha256, fetched.data);
         return fetched.data.length;

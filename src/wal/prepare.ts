@@ -11,9 +11,11 @@ export interface PreparedWal {
   readonly compressed: Uint8Array;
 }
 
-// Reads the WAL file at `path` whole (into the thread's reused buffer), hashes and zstd-compresses it. Synchronous: it
-// runs as the "wal" job on a worker thread of the background pusher, where blocking is free. Throws the fs error
-// (ENOENT when the file is gone).
+/**
+ * Reads the WAL file at `path` whole (into the thread's reused buffer), hashes and zstd-compresses it. Synchronous: it
+ * runs as the "wal" job on a worker thread of the background pusher, where blocking is free. Throws the fs error
+ * (ENOENT when the file is gone).
+ */
 export const prepareWal = (path: string, level: number): PreparedWal => {
   const data = readWholeFile(path);
   return { sha256: sha256Of(data), size: data.length, compressed: compressBuffer(data, level) };

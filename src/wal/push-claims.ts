@@ -14,12 +14,15 @@ const STORED_TTL_MS = 3600_000;
 
 const claimPath = (spool: string, name: string) => join(spool, "claim", name);
 
-// Creates the claim directory (mode 0700, idempotent).
+/** Creates the claim directory (mode 0700, idempotent). */
 export const prepareClaims = async (spool: string): Promise<void> => {
   await mkdir(join(spool, "claim"), { recursive: true, mode: 0o700 });
 };
 
-// Claims `name` for this process; false when a live process holds it. A stale claim (dead pid, unreadable) is removed and retried once.
+/**
+ * Claims `name` for this process; false when a live process holds it. A stale claim (dead pid, unreadable) is removed
+ * and retried once.
+ */
 export const tryClaim = async (spool: string, name: string): Promise<boolean> => {
   const path = claimPath(spool, name);
   const temp = join(spool, "claim", `${TEMP_PREFIX}${process.pid}-${name}`);
@@ -43,13 +46,16 @@ export const tryClaim = async (spool: string, name: string): Promise<boolean> =>
   }
 };
 
-// True when a live process other than this one claims `name`.
+/** True when a live process other than this one claims `name`. */
 export const claimIsLive = async (spool: string, name: string): Promise<boolean> => {
   const pid = Number(await readFile(claimPath(spool, name), "utf8").catch(() => ""));
   return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid);
 };
 
-// Releases this process's claim on `name`: marks it `stored` when the file is now in the repository, else removes it (idempotent, best effort).
+/**
+ * Releases this process's claim on `name`: marks it `stored` when the file is now in the repository, else removes it
+ * (idempotent, best effort).
+ */
 export const releaseClaim = async (spool: string, name: string, stored: boolean): Promise<void> => {
   const pid = Number(await readFile(claimPath(spool, name), "utf8").catch(() => ""));
   if (pid !== process.pid) return;
@@ -57,7 +63,7 @@ export const releaseClaim = async (spool: string, name: string, stored: boolean)
   else await unlink(claimPath(spool, name)).catch(() => undefined);
 };
 
-// Removes `stored` claims older than an hour and temp files of dead writers. Best effort.
+/** Removes `stored` claims older than an hour and temp files of dead writers. Best effort. */
 export const cleanClaims = async (spool: string, now = Date.now()): Promise<void> => {
   const dir = join(spool, "claim");
   for (const name of await readdir(dir).catch(() => [] as string[])) {

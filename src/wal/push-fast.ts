@@ -9,13 +9,18 @@ import { defaultSpoolDir, takeSpooledRecord } from "./push-spool.js";
 
 const parse = (args: readonly string[]): { config?: string; path: string } | undefined => {
   if (args.length === 2 && args[0] === "wal-push") return { path: args[1] as string };
-  if (args.length === 4 && (args[0] === "--config" || args[0] === "-c") && args[2] === "wal-push") return { config: args[1], path: args[3] as string };
-  if (args.length === 3 && args[0]?.startsWith("--config=") && args[1] === "wal-push") return { config: args[0].slice("--config=".length), path: args[2] as string };
+  if (args.length === 4 && (args[0] === "--config" || args[0] === "-c") && args[2] === "wal-push")
+    return { config: args[1], path: args[3] as string };
+  if (args.length === 3 && args[0]?.startsWith("--config=") && args[1] === "wal-push")
+    return { config: args[0].slice("--config=".length), path: args[2] as string };
   return undefined;
 };
 
-// True when `args` (process.argv after the script) is a wal-push for a file the spool says is stored (the record is
-// consumed, exit 0 is right); false whenever anything else applies, and then the full CLI handles the call. Never throws.
+/**
+ * True when `args` (process.argv after the script) is a wal-push for a file the spool says is stored (the record is
+ * consumed, exit 0 is right); false whenever anything else applies, and then the full CLI handles the call. Never
+ * throws.
+ */
 export const walPushFromSpool = async (args: readonly string[]): Promise<boolean> => {
   try {
     const call = parse(args);

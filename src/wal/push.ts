@@ -16,7 +16,9 @@ export interface WalPushResult {
   /** `spooled`: the background pusher had archived it already (same file on disk, no storage access). */
   readonly status: PushedWal["status"] | "spooled";
   readonly sha256: string;
-  /** What this call did about the background pusher (`started` one, one was `running`, `idle`: nothing else to push). */
+  /**
+   * What this call did about the background pusher (`started` one, one was `running`, `idle`: nothing else to push).
+   */
   readonly pusher: PusherState | "none";
   /** Files the previous background pusher run failed to push (PostgreSQL archives them itself). */
   readonly pusherFailures: PusherResult["failures"];
@@ -27,22 +29,32 @@ export interface WalPushResult {
 /** The longest a wal-push call waits for another zops process that is pushing the same file before pushing it too. */
 const CLAIM_WAIT_MS = 10 * 60_000;
 
-// Archives the WAL file at `path` (archive_command's %p). Returns only once the asked-for file is safely stored (or
-// already was); throws otherwise (STORAGE_* after the wrapper's retries, STORAGE_CONFLICT, REPO_INVALID), so
-// PostgreSQL retries the file. A file the background pusher already stored returns at once; one it is pushing
-// now is waited for. Otherwise this call starts the background pusher for the other `.ready` files (push-ahead),
-// then pushes its own file. Idempotent.
-//
-// Not a Listr2 graph on purpose: this runs once per WAL segment from archive_command, where the only output is
-// the PostgreSQL log, a single line on failure; loading listr2 would add start-up time to every segment, and the
-// "steps" are one read, one listing and one put, with retries inside the storage wrapper.
-export const walPush = async (config: ZopsConfig, path: string, options: { configPath?: string } = {}): Promise<WalPushResult> => {
+/**
+ * Archives the WAL file at `path` (archive_command's %p). Returns only once the asked-for file is safely stored (or
+ * already was); throws otherwise (STORAGE_* after the wrapper's retries, STORAGE_CONFLICT, REPO_INVALID), so PostgreSQL
+ * retries the file. A file the background pusher already stored returns at once; one it is pushing now is waited for.
+ * Otherwise this call starts the background pusher for the other `.ready` files (push-ahead), then pushes its own file.
+ * Idempotent.
+ *
+ * Not a Listr2 graph on purpose: this runs once per WAL segment from archive_command, where the only output is the
+ * PostgreSQL log, a single line on failure; loading listr2 would add start-up time to every segment, and the "steps"
+ * are one read, one listing and one put, with retries inside the storage wrapper.
+ */
+export const walPush = async (
+  config: ZopsConfig,
+  path: string,
+  options: { configPath?: string } = {},
+): Promise<WalPushResult> => {
   const started = performance.now();
   const name = basename(path);
   const walDir = dirname(resolve(path));
   const dataDir = dataDirOfWalPath(path) ?? config.postgres.dataDir;
   const spool = config.wal.spoolDir ?? defaultSpoolDir(dataDir);
-  const done = (status: WalPushResult["status"], sha256: string, rest: Pick<WalPushResult, "pusher" | "pusherFailures" | "identityCached">): WalPushResult => ({
+  const done = (
+    status: WalPushResult["status"],
+    sha256: string,
+    rest: Pick<WalPushResult, "pusher" | "pusherFailures" | "identityCached">,
+  ): WalPushResult => ({
     name,
     status,
     sha256,
@@ -53,7 +65,10 @@ export const walPush = async (config: ZopsConfig, path: string, options: { confi
   // most), the file is pushed without a claim and without starting a pusher.
   const usable = await prepareSpool(spool)
     .then(() => prepareClaims(spool))
-    .then(() => true, () => false);
+    .then(
+      () => true,
+      () => false,
+    );
 
   // Served from the spool, now or after waiting for the process that is pushing this file.
   const deadline = Date.now() + CLAIM_WAIT_MS;
@@ -68,23 +83,34 @@ export const walPush = async (config: ZopsConfig, path: string, options: { confi
     }
     claimed = await tryClaim(spool, name).catch(() => false);
     if (claimed) break;
-    // Not claimable and nobody pushing: another process has just stored it (its record is read here) or the spool is unwritable.
+    // Not claimable and nobody pushing: another process has just stored it (its record is read here) or the spool is
+    // unwritable.
     const storedByOther = await takeSpooledRecord(spool, path, name, config.repository.url);
-    if (storedByOther) return done("spooled", storedByOther, { pusher: "none", pusherFailures: [], identityCached: true });
+    if (storedByOther)
+      return done("spooled", storedByOther, { pusher: "none", pusherFailures: [], identityCached: true });
     break;
   }
 
   let stored = false;
   try {
     // Push-ahead never fails the call: a pusher that cannot be started leaves the files to PostgreSQL's own calls.
-    const pusher = usable ? await startPusher(config, spool, walDir, name, options.configPath).catch(() => ({ state: "none" as const, previousFailures: [] })) : { state: "none" as const, previousFailures: [] };
+    const pusher = usable
+      ? await startPusher(config, spool, walDir, name, options.configPath).catch(() => ({
+          state: "none" as const,
+          previousFailures: [],
+        }))
+      : { state: "none" as const, previousFailures: [] };
     const storage = await openStorage(config);
     try {
       const identity = await checkClusterOnce(storage, config, dataDir, spool);
       const pushed = await pushWalFile(storage, path, name, { level: config.wal.compressLevel });
       stored = true;
       if (usable) await adoptSpoolOwner(spool);
-      return done(pushed.status, pushed.sha256, { pusher: pusher.state, pusherFailures: pusher.previousFailures, identityCached: identity.cached });
+      return done(pushed.status, pushed.sha256, {
+        pusher: pusher.state,
+        pusherFailures: pusher.previousFailures,
+        identityCached: identity.cached,
+      });
     } finally {
       await storage.close?.();
     }

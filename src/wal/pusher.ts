@@ -15,7 +15,14 @@ import { checkClusterOnce } from "./cluster-check.js";
 import { claimIsLive, cleanClaims, prepareClaims, releaseClaim, tryClaim } from "./push-claims.js";
 import { selectPushAhead } from "./push-ahead.js";
 import { pushWalFile, type PushedWal } from "./push-file.js";
-import { cleanPushSpool, defaultSpoolDir, fileIdentity, listPushRecords, prepareSpool, writePushRecord } from "./push-spool.js";
+import {
+  cleanPushSpool,
+  defaultSpoolDir,
+  fileIdentity,
+  listPushRecords,
+  prepareSpool,
+  writePushRecord,
+} from "./push-spool.js";
 import { adoptSpoolOwner } from "./spool-owner.js";
 
 // The background pusher (docs/repository-format.md, "Spools"): a detached `zops wal-push-ahead` started by a
@@ -36,15 +43,20 @@ const resultPath = (spool: string) => join(spool, "pusher.json");
 
 // True when a live background pusher holds the spool's lock.
 const pusherIsRunning = async (spool: string): Promise<boolean> => {
-  const holder = await readFile(lockPath(spool), "utf8").then((text) => JSON.parse(text) as { pid?: number }, () => undefined);
+  const holder = await readFile(lockPath(spool), "utf8").then(
+    (text) => JSON.parse(text) as { pid?: number },
+    () => undefined,
+  );
   return typeof holder?.pid === "number" && isProcessAlive(holder.pid);
 };
 
 /** How a wal-push call left the background pusher. */
 export type PusherState = "started" | "running" | "idle" | "off";
 
-// Starts a background pusher for `walDir` unless push-ahead is off, one is running, or no other `.ready` file waits;
-// returns which. Also returns the failures the previous pusher run left behind (once), for the caller to report.
+/**
+ * Starts a background pusher for `walDir` unless push-ahead is off, one is running, or no other `.ready` file waits;
+ * returns which. Also returns the failures the previous pusher run left behind (once), for the caller to report.
+ */
 export const startPusher = async (
   config: ZopsConfig,
   spool: string,
@@ -52,28 +64,40 @@ export const startPusher = async (
   current: string,
   configPath: string | undefined,
 ): Promise<{ state: PusherState; previousFailures: PusherResult["failures"] }> => {
-  const previous = await readFile(resultPath(spool), "utf8").then((text) => JSON.parse(text) as PusherResult, () => undefined);
+  const previous = await readFile(resultPath(spool), "utf8").then(
+    (text) => JSON.parse(text) as PusherResult,
+    () => undefined,
+  );
   const previousFailures = previous?.failures ?? [];
-  if (previousFailures.length > 0) await writeFileAtomic(resultPath(spool), JSON.stringify({ ...previous, failures: [] })).catch(() => undefined);
+  if (previousFailures.length > 0)
+    await writeFileAtomic(resultPath(spool), JSON.stringify({ ...previous, failures: [] })).catch(() => undefined);
   if (config.wal.pushAhead <= 0) return { state: "off", previousFailures };
   if (await pusherIsRunning(spool)) return { state: "running", previousFailures };
   const waiting = await selectPushAhead(walDir, current, await listPushRecords(spool), 1);
   if (waiting.length === 0) return { state: "idle", previousFailures };
   const [file, ...prefix] = zopsCommand();
   const config_ = configPath ? ["--config", resolve(configPath)] : [];
-  await spawnDetached(file ?? "zops", [...prefix, ...config_, "wal-push-ahead", walDir, "--after", current], { cwd: dirname(walDir) });
+  await spawnDetached(file ?? "zops", [...prefix, ...config_, "wal-push-ahead", walDir, "--after", current], {
+    cwd: dirname(walDir),
+  });
   return { state: "started", previousFailures };
 };
 
-// The pusher itself: pushes every `.ready` file under `walDir` that has no spool record and no live claim, in
-// rounds of at most `wal.pushAhead`, `wal.pushConcurrency` at a time, until a round finds nothing new; writes a
-// record (or, with `wal.markDone`, renames `.ready` to `.done`) for each file stored. Returns at once when
-// another pusher holds the lock. Failures never throw: PostgreSQL's own call pushes such a file and reports.
-//
-// With `after` (the file of the wal-push that started it), it first waits (at most AFTER_WAIT_MS) until that
-// file's claim is no longer live: it starts up meanwhile, and PostgreSQL's current call, which the archiver is
-// waiting for, does not share the disk and CPU with it (measured: that call took 0.6-1.1 s instead of ~0.3 s).
-export const runPusher = async (config: ZopsConfig, walDir: string, options: { after?: string } = {}): Promise<PusherResult> => {
+/**
+ * The pusher itself: pushes every `.ready` file under `walDir` that has no spool record and no live claim, in rounds of
+ * at most `wal.pushAhead`, `wal.pushConcurrency` at a time, until a round finds nothing new; writes a record (or, with
+ * `wal.markDone`, renames `.ready` to `.done`) for each file stored. Returns at once when another pusher holds the
+ * lock. Failures never throw: PostgreSQL's own call pushes such a file and reports.
+ *
+ * With `after` (the file of the wal-push that started it), it first waits (at most AFTER_WAIT_MS) until that file's
+ * claim is no longer live: it starts up meanwhile, and PostgreSQL's current call, which the archiver is waiting for,
+ * does not share the disk and CPU with it (measured: that call took 0.6-1.1 s instead of ~0.3 s).
+ */
+export const runPusher = async (
+  config: ZopsConfig,
+  walDir: string,
+  options: { after?: string } = {},
+): Promise<PusherResult> => {
   const dataDir = dirname(walDir);
   const spool = config.wal.spoolDir ?? defaultSpoolDir(dataDir);
   await prepareSpool(spool);
@@ -102,7 +126,9 @@ export const runPusher = async (config: ZopsConfig, walDir: string, options: { a
       const names = await selectPushAhead(walDir, "", skip, config.wal.pushAhead);
       if (names.length === 0) break;
       for (const name of names) attempted.add(name);
-      const results = await settleBounded(names, config.wal.pushConcurrency, (name) => pushOne(config, storage, spool, walDir, name, prepare));
+      const results = await settleBounded(names, config.wal.pushConcurrency, (name) =>
+        pushOne(config, storage, spool, walDir, name, prepare),
+      );
       results.forEach((result, index) => {
         if (result.status === "fulfilled" && result.value) pushed.push(result.value);
         if (result.status === "rejected") failures.push({ name: names[index] ?? "?", error: messageOf(result.reason) });
@@ -129,7 +155,8 @@ const AFTER_WAIT_MS = 3000;
 // Waits until `name`'s claim is not held by a live process, or `limitMs` passed.
 const waitWhileClaimed = async (spool: string, name: string, limitMs: number): Promise<void> => {
   const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline && (await claimIsLive(spool, name))) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (Date.now() < deadline && (await claimIsLive(spool, name)))
+    await new Promise((resolve) => setTimeout(resolve, 10));
 };
 
 // Pushes one file under its claim; undefined when someone else holds it or PostgreSQL archived it meanwhile.
@@ -145,14 +172,28 @@ const pushOne = async (
   let stored = false;
   try {
     const ready = join(walDir, "archive_status", `${name}.ready`);
-    if (!(await access(ready).then(() => true, () => false))) return undefined;
+    if (
+      !(await access(ready).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return undefined;
     const path = join(walDir, name);
     // Taken before the read: if the file changed after this, its identity no longer matches and the record is not used.
     const file = await fileIdentity(path);
     if (!file) return undefined;
     const result = await pushWalFile(storage, path, name, { level: config.wal.compressLevel, prepare });
     if (config.wal.markDone) await rename(ready, join(walDir, "archive_status", `${name}.done`)).catch(() => undefined);
-    else await writePushRecord(spool, { name, sha256: result.sha256, key: result.key, location: config.repository.url, pushedAt: new Date().toISOString(), file });
+    else
+      await writePushRecord(spool, {
+        name,
+        sha256: result.sha256,
+        key: result.key,
+        location: config.repository.url,
+        pushedAt: new Date().toISOString(),
+        file,
+      });
     stored = true;
     return result;
   } finally {

@@ -19,50 +19,61 @@ export interface SegmentParts {
   readonly segno: bigint;
 }
 
-// Splits a segment name into timeline and segment number; throws USAGE for anything that is not a segment name.
+/** Splits a segment name into timeline and segment number; throws USAGE for anything that is not a segment name. */
 export const parseSegmentName = (name: string, segmentSize = DEFAULT_SEGMENT_SIZE): SegmentParts => {
   const match = SEGMENT_NAME.exec(name);
-  if (!match?.[1] || !match[2] || !match[3]) throw new ZopsError("USAGE", `'${name}' is not a WAL segment name (24 hex digits)`);
-  return { timeline: parseInt(match[1], 16), segno: BigInt(`0x${match[2]}`) * segmentsPerLog(segmentSize) + BigInt(`0x${match[3]}`) };
+  if (!match?.[1] || !match[2] || !match[3])
+    throw new ZopsError("USAGE", `'${name}' is not a WAL segment name (24 hex digits)`);
+  return {
+    timeline: parseInt(match[1], 16),
+    segno: BigInt(`0x${match[2]}`) * segmentsPerLog(segmentSize) + BigInt(`0x${match[3]}`),
+  };
 };
 
-// Builds the segment name for a timeline and segment number (inverse of parseSegmentName).
+/** Builds the segment name for a timeline and segment number (inverse of parseSegmentName). */
 export const formatSegmentName = (timeline: number, segno: bigint, segmentSize = DEFAULT_SEGMENT_SIZE): string => {
   const perLog = segmentsPerLog(segmentSize);
   return `${hex8(timeline)}${hex8(segno / perLog)}${hex8(segno % perLog)}`;
 };
 
-// Name of the segment after `name` on the same timeline (handles the log boundary).
+/** Name of the segment after `name` on the same timeline (handles the log boundary). */
 export const nextSegment = (name: string, segmentSize = DEFAULT_SEGMENT_SIZE): string => {
   const { timeline, segno } = parseSegmentName(name, segmentSize);
   return formatSegmentName(timeline, segno + 1n, segmentSize);
 };
 
-// Parses an LSN written as PostgreSQL prints it (`16/B374D848`) into a byte position; throws USAGE when malformed.
+/** Parses an LSN written as PostgreSQL prints it (`16/B374D848`) into a byte position; throws USAGE when malformed. */
 export const parseLsn = (lsn: string): bigint => {
   const match = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn.trim());
   if (!match?.[1] || !match[2]) throw new ZopsError("USAGE", `'${lsn}' is not an LSN (expected the form 16/B374D848)`);
   return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
 };
 
-
-// Name of the segment holding `lsn` on `timeline` (like pg_walfile_name, except that an LSN exactly on a boundary belongs to the segment it starts).
+/**
+ * Name of the segment holding `lsn` on `timeline` (like pg_walfile_name, except that an LSN exactly on a boundary
+ * belongs to the segment it starts).
+ */
 export const segmentForLsn = (lsn: string | bigint, timeline: number, segmentSize = DEFAULT_SEGMENT_SIZE): string => {
   const position = typeof lsn === "bigint" ? lsn : parseLsn(lsn);
   return formatSegmentName(timeline, position / BigInt(segmentSize), segmentSize);
 };
 
-// First LSN inside segment `name`.
-export const segmentStartLsn = (name: string, segmentSize = DEFAULT_SEGMENT_SIZE): bigint => parseSegmentName(name, segmentSize).segno * BigInt(segmentSize);
+/** First LSN inside segment `name`. */
+export const segmentStartLsn = (name: string, segmentSize = DEFAULT_SEGMENT_SIZE): bigint =>
+  parseSegmentName(name, segmentSize).segno * BigInt(segmentSize);
 
-// Orders two WAL file names by timeline, then position (for segments equal to plain string order); negative, 0 or positive.
+/**
+ * Orders two WAL file names by timeline, then position (for segments equal to plain string order); negative, 0 or
+ * positive.
+ */
 export const compareWalNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-// Segment names from `first` to `last` inclusive on first's timeline (for gap checks); empty when last < first.
+/** Segment names from `first` to `last` inclusive on first's timeline (for gap checks); empty when last < first. */
 export const segmentRange = (first: string, last: string, segmentSize = DEFAULT_SEGMENT_SIZE): string[] => {
   const from = parseSegmentName(first, segmentSize);
   const to = parseSegmentName(last, segmentSize);
   const names: string[] = [];
-  for (let segno = from.segno; segno <= to.segno; segno += 1n) names.push(formatSegmentName(from.timeline, segno, segmentSize));
+  for (let segno = from.segno; segno <= to.segno; segno += 1n)
+    names.push(formatSegmentName(from.timeline, segno, segmentSize));
   return names;
 };

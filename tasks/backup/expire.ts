@@ -8,12 +8,22 @@ export interface ExpirePartContext {
   expire?: { plan?: ExpirePlan; applied: boolean; skipped?: string; error?: unknown };
 }
 
-// Summarizes a plan in one line.
+/** Summarizes a plan in one line. */
 export const describeExpirePlan = (plan: ExpirePlan): string =>
-  `${plan.expiredBackups.length} backups (${plan.expiredBackups.join(", ") || "none"}), ${plan.leftovers.length} interrupted leftovers, ${plan.walObjects.length} WAL files; ${formatBytes(plan.bytes)}`;
+  `${plan.expiredBackups.length} backups ` +
+  `(${plan.expiredBackups.join(", ") || "none"}), ` +
+  `${plan.leftovers.length} interrupted leftovers, ` +
+  `${plan.walObjects.length} WAL files; ${formatBytes(plan.bytes)}`;
 
-// Retention as a Listr task: plan (read-only), then apply unless dryRun (the storage given for a dry run is the write-refusing wrapper). `skipReason` skips it, e.g. when the backup failed.
-export const expireTask = <Ctx extends ExpirePartContext>(storage: Storage, keepFull: number, options: { dryRun: boolean; skipReason?: (ctx: Ctx) => string | false }): ListrTask<Ctx> => ({
+/**
+ * Retention as a Listr task: plan (read-only), then apply unless dryRun (the storage given for a dry run is the
+ * write-refusing wrapper). `skipReason` skips it, e.g. when the backup failed.
+ */
+export const expireTask = <Ctx extends ExpirePartContext>(
+  storage: Storage,
+  keepFull: number,
+  options: { dryRun: boolean; skipReason?: (ctx: Ctx) => string | false },
+): ListrTask<Ctx> => ({
   title: options.dryRun ? "Expire (dry run)" : "Expire old backups and WAL",
   skip: (ctx) => {
     const reason = options.skipReason?.(ctx) ?? false;
@@ -29,7 +39,9 @@ export const expireTask = <Ctx extends ExpirePartContext>(storage: Storage, keep
         await applyExpire(storage, plan);
         ctx.expire.applied = true;
       }
-      task.title = `${options.dryRun ? "Would delete" : "Deleted"} ${describeExpirePlan(plan)}; keeping ${plan.kept.length} backups`;
+      task.title =
+        `${options.dryRun ? "Would delete" : "Deleted"} ` +
+        `${describeExpirePlan(plan)}; keeping ${plan.kept.length} backups`;
     } catch (error) {
       ctx.expire.error = error;
       throw error;

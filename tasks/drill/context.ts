@@ -42,7 +42,7 @@ export interface DrillContext {
   checks: DrillCheck[];
 }
 
-// Records the outcome of one check (in the order checks complete).
+/** Records the outcome of one check (in the order checks complete). */
 export const recordCheck = (ctx: DrillContext, name: string, status: DrillCheckStatus, message: string): void => {
   ctx.checks.push({ name, status, message });
 };

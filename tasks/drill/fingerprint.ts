@@ -10,8 +10,14 @@ export interface FingerprintPartContext {
   fingerprints?: { error?: unknown; tables?: number; lsn?: string };
 }
 
-// Nightly-job part: after a successful database backup, capture the data fingerprints a drill compares against. Skipped (with the reason) when there is no new backup; its failure is recorded, not fatal to the other parts.
-export const fingerprintTask = <Ctx extends FingerprintPartContext>(config: ZopsConfig, storage: Storage): ListrTask<Ctx> => ({
+/**
+ * Nightly-job part: after a successful database backup, capture the data fingerprints a drill compares against. Skipped
+ * (with the reason) when there is no new backup; its failure is recorded, not fatal to the other parts.
+ */
+export const fingerprintTask = <Ctx extends FingerprintPartContext>(
+  config: ZopsConfig,
+  storage: Storage,
+): ListrTask<Ctx> => ({
   title: "Capture data fingerprints for restore drills",
   skip: (ctx) => (ctx.database.manifest ? false : "no new database backup in this run"),
   task: async (ctx, task) => {

@@ -14,7 +14,8 @@ const recordRestore = (tasks: ListrTask<DrillContext>[]): ListrTask<DrillContext
     task: async (ctx, task) => {
       try {
         await (step.task as (c: DrillContext, t: typeof task) => Promise<void>)(ctx, task);
-        if (step.title === "Download and verify the backup") ctx.checks.push({ name: "backup files", status: "pass", message: "every object and file checksum verified" });
+        if (step.title === "Download and verify the backup")
+          ctx.checks.push({ name: "backup files", status: "pass", message: "every object and file checksum verified" });
       } catch (error) {
         ctx.clusterUsable = false;
         ctx.checks.push({ name: "backup files", status: "fail", message: messageOf(error) });
@@ -30,9 +31,12 @@ export const drillTasks = (request: DrillRequest): ListrTask<DrillContext>[] => 
   ...drillVerifyTasks(request),
 ];
 
-// Builds the report from the context (a drill passes only when no check failed and the replay ran). Pure.
+/** Builds the report from the context (a drill passes only when no check failed and the replay ran). Pure. */
 export const buildDrillReport = (ctx: DrillContext, startedAt: Date, keptAt: string | undefined): DrillReport => {
-  const ok = ctx.checks.length > 0 && ctx.checks.every((check) => check.status !== "fail") && ctx.checks.some((check) => check.name === "WAL replay" && check.status === "pass");
+  const ok =
+    ctx.checks.length > 0 &&
+    ctx.checks.every((check) => check.status !== "fail") &&
+    ctx.checks.some((check) => check.name === "WAL replay" && check.status === "pass");
   return {
     format: "zops-drill-report",
     version: 1,
@@ -42,14 +46,22 @@ export const buildDrillReport = (ctx: DrillContext, startedAt: Date, keptAt: str
     finishedAt: new Date().toISOString(),
     ok,
     checks: ctx.checks,
-    rto: { totalMs: Math.round(ctx.readyMs ?? performance.now() - ctx.started), downloadMs: Math.round(ctx.downloadMs), replayMs: Math.round(ctx.replayMs), firstQueryMs: Math.round(ctx.firstQueryMs) },
+    rto: {
+      totalMs: Math.round(ctx.readyMs ?? performance.now() - ctx.started),
+      downloadMs: Math.round(ctx.downloadMs),
+      replayMs: Math.round(ctx.replayMs),
+      firstQueryMs: Math.round(ctx.firstQueryMs),
+    },
     rpo: { lastTransactionAt: ctx.lastTransactionAt, seconds: ctx.rpoSeconds },
     replay: { reachedLsn: ctx.reachedLsn, newestArchivedSegment: ctx.newestArchivedSegment },
     keptAt,
   };
 };
 
-// Stops the scratch cluster and removes the scratch directory unless `keep`; stores the report in the repository. Always runs, whatever failed before.
+/**
+ * Stops the scratch cluster and removes the scratch directory unless `keep`; stores the report in the repository.
+ * Always runs, whatever failed before.
+ */
 export const finishDrill = async (request: DrillRequest, ctx: DrillContext, startedAt: Date): Promise<DrillReport> => {
   if (!request.keep) await stopScratch(ctx);
   const keptAt = request.keep ? ctx.scratch?.root : undefined;

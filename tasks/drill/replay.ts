@@ -6,7 +6,12 @@ import { captureFingerprints, compareFingerprints } from "../../src/drill/finger
 import type { DrillScratch } from "../../src/drill/scratch.js";
 import { run } from "../../src/exec/run.js";
 import { withPostgres } from "../../src/pg/connect.js";
-import { recoverySettings, writeRecoveryBlock, writeRecoveryFiles, type RecoveryTarget } from "../../src/restore/recovery-settings.js";
+import {
+  recoverySettings,
+  writeRecoveryBlock,
+  writeRecoveryFiles,
+  type RecoveryTarget,
+} from "../../src/restore/recovery-settings.js";
 import { newestArchivedSegment, startAndAwaitRecovery } from "../../src/restore/start-restored.js";
 import { parseLsn, segmentStartLsn } from "../../src/wal/segment-name.js";
 import { formatDuration } from "../../src/ui/output.js";
@@ -20,22 +25,47 @@ const need = (ctx: DrillContext): { manifest: BackupManifest; scratch: DrillScra
 const settingsFor = (request: DrillRequest, scratch: DrillScratch, target: RecoveryTarget) =>
   recoverySettings(request.configPath, target, { archiveMode: "off", extra: scratch.settings });
 
-const scratchConnection = (request: DrillRequest, scratch: DrillScratch) => ({ host: scratch.socketDir, port: scratch.port, user: request.config.postgres.user, database: "postgres" });
+const scratchConnection = (request: DrillRequest, scratch: DrillScratch) => ({
+  host: scratch.socketDir,
+  port: scratch.port,
+  user: request.config.postgres.user,
+  database: "postgres",
+});
 
-const start = async (request: DrillRequest, ctx: DrillContext, target: RecoveryTarget, onState: (text: string) => void) => {
+const start = async (
+  request: DrillRequest,
+  ctx: DrillContext,
+  target: RecoveryTarget,
+  onState: (text: string) => void,
+) => {
   const { manifest, scratch, binDir } = need(ctx);
   ctx.serverStarted = true;
-  return startAndAwaitRecovery(scratch.dataDir, manifest, target, { binDir, runAs: ctx.runAs, user: request.config.postgres.user, timeoutMs: request.timeoutMs, storage: request.storage, onState });
+  return startAndAwaitRecovery(scratch.dataDir, manifest, target, {
+    binDir,
+    runAs: ctx.runAs,
+    user: request.config.postgres.user,
+    timeoutMs: request.timeoutMs,
+    storage: request.storage,
+    onState,
+  });
 };
 
-// Stops the scratch cluster (fast); used between the two replay stages and at cleanup.
+/** Stops the scratch cluster (fast); used between the two replay stages and at cleanup. */
 export const stopScratch = async (ctx: DrillContext): Promise<void> => {
   if (!ctx.serverStarted || !ctx.scratch || !ctx.binDir) return;
-  await run(join(ctx.binDir, "pg_ctl"), ["stop", "-D", ctx.scratch.dataDir, "-m", "fast", "-w", "-t", "120"], { uid: ctx.runAs?.uid, gid: ctx.runAs?.gid, reject: false });
+  await run(join(ctx.binDir, "pg_ctl"), ["stop", "-D", ctx.scratch.dataDir, "-m", "fast", "-w", "-t", "120"], {
+    uid: ctx.runAs?.uid,
+    gid: ctx.runAs?.gid,
+    reject: false,
+  });
   ctx.serverStarted = false;
 };
 
-// Drill replay: (1) when fingerprints exist and their LSN is archived, replay to that LSN, pause, and compare the data; (2) move the target to the end of the archive, replay, promote, and prove the replay reached the newest archived segment; then time the first query and read the RPO.
+/**
+ * Drill replay: (1) when fingerprints exist and their LSN is archived, replay to that LSN, pause, and compare the data;
+ * (2) move the target to the end of the archive, replay, promote, and prove the replay reached the newest archived
+ * segment; then time the first query and read the RPO.
+ */
 export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>[] => [
   {
     title: "Replay to the fingerprint point and compare the data",
@@ -48,7 +78,9 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
       }
       const { newest } = await newestArchivedSegment(request.storage, manifest);
       ctx.newestArchivedSegment = newest;
-      const archivedTo = newest ? segmentStartLsn(newest, manifest.walSegmentSize) + BigInt(manifest.walSegmentSize) : 0n;
+      const archivedTo = newest
+        ? segmentStartLsn(newest, manifest.walSegmentSize) + BigInt(manifest.walSegmentSize)
+        : 0n;
       if (parseLsn(ctx.fingerprints.lsn) >= archivedTo) {
         recordCheck(ctx, "data fingerprints", "skip", `fingerprint LSN ${ctx.fingerprints.lsn} is not archived yet`);
         return `fingerprint LSN ${ctx.fingerprints.lsn} is not archived yet`;
@@ -73,15 +105,32 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
       ctx.replayMs += performance.now() - started;
       const restored = await captureFingerprints(scratchConnection(request, scratch));
       const problems = compareFingerprints(fingerprints, restored);
-      const tables = Object.values(fingerprints.databases).reduce((sum, tablesOf) => sum + Object.keys(tablesOf).length, 0);
-      const tolerated = Object.values(fingerprints.databases).reduce((sum, tablesOf) => sum + Object.values(tablesOf).filter((table) => table.writesDuringCapture > 0).length, 0);
+      const tables = Object.values(fingerprints.databases).reduce(
+        (sum, tablesOf) => sum + Object.keys(tablesOf).length,
+        0,
+      );
+      const tolerated = Object.values(fingerprints.databases).reduce(
+        (sum, tablesOf) => sum + Object.values(tablesOf).filter((table) => table.writesDuringCapture > 0).length,
+        0,
+      );
       await stopScratch(ctx);
       if (problems.length > 0) {
         const text = problems.map((problem) => `${problem.database}.${problem.table}: ${problem.problem}`).join("; ");
         recordCheck(ctx, "data fingerprints", "fail", text);
-        throw new ZopsError("VERIFY_FAILED", `restored data differs from the fingerprints taken at backup time: ${text}`);
+        throw new ZopsError(
+          "VERIFY_FAILED",
+          `restored data differs from the fingerprints taken at backup time: ${text}`,
+        );
       }
-      recordCheck(ctx, "data fingerprints", "pass", `${tables} tables in ${Object.keys(fingerprints.databases).length} databases match at ${fingerprints.lsn}${tolerated ? ` (${tolerated} written during capture, row counts within tolerance)` : ""}`);
+      recordCheck(
+        ctx,
+        "data fingerprints",
+        "pass",
+        `${tables} tables in ` +
+          `${Object.keys(fingerprints.databases).length} databases match ` +
+          `at ${fingerprints.lsn}` +
+          (tolerated ? ` (${tolerated} written during capture, row counts within tolerance)` : ""),
+      );
       task.title = `Data at ${fingerprints.lsn} matches the fingerprints (${tables} tables)`;
     },
   },
@@ -92,7 +141,10 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
       const { manifest, scratch } = need(ctx);
       const target: RecoveryTarget = { action: "promote" };
       const settings = settingsFor(request, scratch, target);
-      if (ctx.fingerprints && ctx.checks.some((check) => check.name === "data fingerprints" && check.status !== "skip")) {
+      if (
+        ctx.fingerprints &&
+        ctx.checks.some((check) => check.name === "data fingerprints" && check.status !== "skip")
+      ) {
         await writeRecoveryBlock(scratch.dataDir, settings, ctx.runAs, "drill: replay to the end of the archive");
       } else {
         await writeRecoveryFiles(scratch.dataDir, manifest, settings, ctx.runAs);
@@ -109,7 +161,13 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
       } finally {
         ctx.replayMs += performance.now() - started;
       }
-      recordCheck(ctx, "WAL replay", "pass", `replayed to ${ctx.reachedLsn ?? "?"}, inside the newest archived segment ${ctx.newestArchivedSegment ?? "(none)"}`);
+      recordCheck(
+        ctx,
+        "WAL replay",
+        "pass",
+        `replayed to ${ctx.reachedLsn ?? "?"}, inside the newest ` +
+          `archived segment ${ctx.newestArchivedSegment ?? "(none)"}`,
+      );
       task.title = `Replayed to ${ctx.reachedLsn} and promoted (${formatDuration(ctx.replayMs)})`;
     },
   },
@@ -119,10 +177,15 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
     task: async (ctx, task) => {
       const { scratch } = need(ctx);
       const started = performance.now();
-      const row = await withPostgres(scratchConnection(request, scratch), async (client) =>
-        (await client.query<{ last: Date | null; age: number | null }>(
-          "select pg_last_xact_replay_timestamp() as last, extract(epoch from (now() - pg_last_xact_replay_timestamp()))::float8 as age",
-        )).rows[0],
+      const row = await withPostgres(
+        scratchConnection(request, scratch),
+        async (client) =>
+          (
+            await client.query<{ last: Date | null; age: number | null }>(
+              "select pg_last_xact_replay_timestamp() as last, extract(epoch " +
+                "from (now() - pg_last_xact_replay_timestamp()))::float8 as age",
+            )
+          ).rows[0],
       ).catch((error: unknown) => {
         ctx.clusterUsable = false;
         recordCheck(ctx, "first query", "fail", messageOf(error));
@@ -132,7 +195,9 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
       ctx.readyMs = performance.now() - ctx.started;
       ctx.lastTransactionAt = row?.last?.toISOString();
       ctx.rpoSeconds = row?.age ?? undefined;
-      task.title = `First query answered after ${formatDuration(ctx.readyMs)}; last replayed transaction ${ctx.lastTransactionAt ?? "none"}`;
+      task.title =
+        `First query answered after ${formatDuration(ctx.readyMs)}; ` +
+        `last replayed transaction ${ctx.lastTransactionAt ?? "none"}`;
     },
   },
 ];

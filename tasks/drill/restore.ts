@@ -25,7 +25,10 @@ const readFingerprints = async (request: DrillRequest, backupId: string): Promis
   }
 };
 
-// Drill steps up to restored files: find the backup and its fingerprints, prepare a scratch directory owned by postgres, download and verify every file (timed as RTO "download").
+/**
+ * Drill steps up to restored files: find the backup and its fingerprints, prepare a scratch directory owned by
+ * postgres, download and verify every file (timed as RTO "download").
+ */
 export const drillRestoreTasks = (request: DrillRequest): ListrTask<DrillContext>[] => [
   {
     title: "Find the backup",
@@ -33,7 +36,10 @@ export const drillRestoreTasks = (request: DrillRequest): ListrTask<DrillContext
       await openRepository(request.storage);
       ctx.manifest = await resolveBackup(request.storage, request.backup);
       ctx.fingerprints = await readFingerprints(request, ctx.manifest.id);
-      task.title = `Backup ${ctx.manifest.id} (${ctx.manifest.type}, ${formatBytes(ctx.manifest.sizes.database)}, stopped ${ctx.manifest.stoppedAt})${ctx.fingerprints ? "; data fingerprints present" : "; no data fingerprints"}`;
+      task.title =
+        `Backup ${ctx.manifest.id} (${ctx.manifest.type}, ` +
+        `${formatBytes(ctx.manifest.sizes.database)}, stopped ` +
+        `${ctx.manifest.stoppedAt})${ctx.fingerprints ? "; data fingerprints present" : "; no data fingerprints"}`;
     },
   },
   {
@@ -51,7 +57,9 @@ export const drillRestoreTasks = (request: DrillRequest): ListrTask<DrillContext
       const manifest = ctx.manifest;
       const scratch = ctx.scratch;
       if (!manifest || !scratch) throw new ZopsError("INTERNAL", "drill: restore before the backup was found");
-      const tablespaces = new Map(manifest.tablespaces.map((space) => [space.oid, join(scratch.root, "tablespaces", space.oid)]));
+      const tablespaces = new Map(
+        manifest.tablespaces.map((space) => [space.oid, join(scratch.root, "tablespaces", space.oid)]),
+      );
       await createDirectories(scratch.dataDir, manifest, tablespaces, ctx.runAs);
       const started = performance.now();
       const pool = new WorkerPool(request.config.backup.processes);
@@ -67,7 +75,8 @@ export const drillRestoreTasks = (request: DrillRequest): ListrTask<DrillContext
           },
         });
         ctx.downloadMs = performance.now() - started;
-        task.title = `Restored ${files.written} files, ${formatProgress(files.bytes, started)}; every checksum verified`;
+        const progress = formatProgress(files.bytes, started);
+        task.title = `Restored ${files.written} files, ${progress}; every checksum verified`;
       } catch (error) {
         ctx.clusterUsable = false;
         throw error;

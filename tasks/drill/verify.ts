@@ -10,7 +10,11 @@ import { restoreUploads } from "../../src/uploads/restore.js";
 import { formatBytes, formatDuration } from "../../src/ui/output.js";
 import { recordCheck, type DrillContext, type DrillRequest } from "./context.js";
 
-// Drill checks on the promoted cluster and the file archives: pg_amcheck on every database; the uploads snapshot taken with the backup restored to scratch with every checksum; the latest secrets archive decrypted (with --identity) or integrity-checked. Each records pass/fail/skip; a failure does not stop the others.
+/**
+ * Drill checks on the promoted cluster and the file archives: pg_amcheck on every database; the uploads snapshot taken
+ * with the backup restored to scratch with every checksum; the latest secrets archive decrypted (with --identity) or
+ * integrity-checked. Each records pass/fail/skip; a failure does not stop the others.
+ */
 export const drillVerifyTasks = (request: DrillRequest): ListrTask<DrillContext>[] => [
   {
     title: "pg_amcheck on every database",
@@ -28,7 +32,12 @@ export const drillVerifyTasks = (request: DrillRequest): ListrTask<DrillContext>
         recordCheck(ctx, "pg_amcheck", "fail", result.output.split("\n").slice(0, 5).join(" | "));
         throw new ZopsError("VERIFY_FAILED", `pg_amcheck found problems in the restored cluster:\n${result.output}`);
       }
-      recordCheck(ctx, "pg_amcheck", "pass", `heap and B-tree indexes of every database are clean (${formatDuration(performance.now() - started)})`);
+      recordCheck(
+        ctx,
+        "pg_amcheck",
+        "pass",
+        `heap and B-tree indexes of every database are clean (${formatDuration(performance.now() - started)})`,
+      );
       task.title = "pg_amcheck: clean";
     },
   },
@@ -44,9 +53,16 @@ export const drillVerifyTasks = (request: DrillRequest): ListrTask<DrillContext>
       if (!scratch) throw new ZopsError("INTERNAL", "drill: uploads before scratch");
       try {
         const snapshots = await listUploadSnapshots(request.storage);
-        const chosen = ctx.manifest ? pickUploadSnapshotForBackup(snapshots, new Date(ctx.manifest.startedAt)) : undefined;
+        const chosen = ctx.manifest
+          ? pickUploadSnapshotForBackup(snapshots, new Date(ctx.manifest.startedAt))
+          : undefined;
         const result = await restoreUploads(request.storage, chosen?.id ?? "latest", join(scratch.root, "uploads"));
-        recordCheck(ctx, "uploads", "pass", `snapshot ${result.id}: ${result.files} files, ${formatBytes(result.bytes)}, every SHA-256 matches`);
+        recordCheck(
+          ctx,
+          "uploads",
+          "pass",
+          `snapshot ${result.id}: ${result.files} files, ${formatBytes(result.bytes)}, every SHA-256 matches`,
+        );
         task.title = `Uploads snapshot ${result.id}: ${result.files} files verified`;
       } catch (error) {
         recordCheck(ctx, "uploads", "fail", messageOf(error));
@@ -66,12 +82,24 @@ export const drillVerifyTasks = (request: DrillRequest): ListrTask<DrillContext>
       if (!scratch) throw new ZopsError("INTERNAL", "drill: secrets before scratch");
       try {
         if (request.identityFile) {
-          const result = await restoreSecrets(request.storage, "latest", join(scratch.root, "secrets"), request.identityFile, { owners: false });
+          const result = await restoreSecrets(
+            request.storage,
+            "latest",
+            join(scratch.root, "secrets"),
+            request.identityFile,
+            { owners: false },
+          );
           recordCheck(ctx, "secrets", "pass", `archive ${result.id} decrypted: ${result.files.length} files`);
         } else {
           const report = await checkSecretsArchive(request.storage, "latest");
-          if (!report.ok) throw new ZopsError("VERIFY_FAILED", `secrets archive ${report.id}: ${report.problems.join("; ")}`);
-          recordCheck(ctx, "secrets", "pass", `archive ${report.id}: checksum and age header intact (no --identity: not decrypted)`);
+          if (!report.ok)
+            throw new ZopsError("VERIFY_FAILED", `secrets archive ${report.id}: ${report.problems.join("; ")}`);
+          recordCheck(
+            ctx,
+            "secrets",
+            "pass",
+            `archive ${report.id}: checksum and age header intact (no --identity: not decrypted)`,
+          );
         }
         task.title = "Secrets archive checked";
       } catch (error) {

@@ -31,24 +31,29 @@ export interface Probe {
 }
 
 const misbehaves = (scope: ProbeScope, what: string): ZopsError =>
-  new ZopsError("STORAGE_IO", `${scope.storage.location}: ${what}`, { hint: "this endpoint does not behave like S3/a file system where zops needs it; see the table for what works" });
+  new ZopsError("STORAGE_IO", `${scope.storage.location}: ${what}`, {
+    hint: "this endpoint does not behave like S3/a file system where zops needs it; see the table for what works",
+  });
 
 // A 20 MiB stream of random-looking bytes and its SHA-256 (the same bytes each call).
 const largeBody = (): { stream: () => Readable; sha256: string } => {
   const block = randomBytes(MIB);
   const hash = createHash("sha256");
   for (let index = 0; index < LARGE_PROBE_BYTES / MIB; index += 1) hash.update(block);
-  return { sha256: hash.digest("hex"), stream: () => Readable.from(Array.from({ length: LARGE_PROBE_BYTES / MIB }, () => block)) };
+  return {
+    sha256: hash.digest("hex"),
+    stream: () => Readable.from(Array.from({ length: LARGE_PROBE_BYTES / MIB }, () => block)),
+  };
 };
 
-// Makes the probe scope: a unique scratch prefix and a 1 KiB random object body.
+/** Makes the probe scope: a unique scratch prefix and a 1 KiB random object body. */
 export const makeProbeScope = (storage: Storage): ProbeScope => ({
   storage,
   prefix: `zops-check-${new Date().toISOString().replace(/[-:.]/g, "")}-${randomBytes(3).toString("hex")}/`,
   small: randomBytes(1024),
 });
 
-// The operations `zops repo check` runs, in order.
+/** The operations `zops repo check` runs, in order. */
 export const PROBES: readonly Probe[] = [
   {
     id: "marker",
@@ -77,7 +82,8 @@ export const PROBES: readonly Probe[] = [
     needs: ["put"],
     run: async (scope) => {
       const data = await getBuffer(scope.storage, `${scope.prefix}small`);
-      if (!data.equals(scope.small)) throw misbehaves(scope, `read back ${data.length} bytes that differ from the ${scope.small.length} written`);
+      if (!data.equals(scope.small))
+        throw misbehaves(scope, `read back ${data.length} bytes that differ from the ${scope.small.length} written`);
       return "content matches";
     },
   },
@@ -88,9 +94,11 @@ export const PROBES: readonly Probe[] = [
     needs: ["put"],
     run: async (scope) => {
       const middle = await getBuffer(scope.storage, `${scope.prefix}small`, { range: { start: 100, end: 200 } });
-      if (!middle.equals(scope.small.subarray(100, 200))) throw misbehaves(scope, `range bytes 100-199 returned ${middle.length} wrong bytes (Range ignored?)`);
+      if (!middle.equals(scope.small.subarray(100, 200)))
+        throw misbehaves(scope, `range bytes 100-199 returned ${middle.length} wrong bytes (Range ignored?)`);
       const tail = await getBuffer(scope.storage, `${scope.prefix}small`, { range: { start: 1000 } });
-      if (!tail.equals(scope.small.subarray(1000))) throw misbehaves(scope, `open range from byte 1000 returned ${tail.length} wrong bytes`);
+      if (!tail.equals(scope.small.subarray(1000)))
+        throw misbehaves(scope, `open range from byte 1000 returned ${tail.length} wrong bytes`);
       return "bytes 100-199 and 1000- match";
     },
   },
@@ -101,7 +109,11 @@ export const PROBES: readonly Probe[] = [
     needs: ["put"],
     run: async (scope) => {
       const info = await scope.storage.stat(`${scope.prefix}small`);
-      if (info?.size !== scope.small.length) throw misbehaves(scope, `stat reported ${info ? `${info.size} bytes` : "no object"} for a ${scope.small.length}-byte object`);
+      if (info?.size !== scope.small.length)
+        throw misbehaves(
+          scope,
+          `stat reported ${info ? `${info.size} bytes` : "no object"} for a ${scope.small.length}-byte object`,
+        );
       return `size ${info.size}${info.modified ? `, modified ${info.modified.toISOString()}` : ""}`;
     },
   },
@@ -115,7 +127,12 @@ export const PROBES: readonly Probe[] = [
       await scope.storage.put(`${scope.prefix}list/a`, "a");
       const keys = await listAll(scope.storage, `${scope.prefix}list/`);
       const expected = [`${scope.prefix}list/a`, `${scope.prefix}list/b`];
-      if (keys.join() !== expected.join()) throw misbehaves(scope, `listing '${scope.prefix}list/' returned [${keys.join(", ")}], expected [${expected.join(", ")}] in key order`);
+      if (keys.join() !== expected.join())
+        throw misbehaves(
+          scope,
+          `listing '${scope.prefix}list/' returned [${keys.join(", ")}], ` +
+            `expected [${expected.join(", ")}] in key order`,
+        );
       return "2 keys, in key order";
     },
   },
@@ -131,9 +148,14 @@ export const PROBES: readonly Probe[] = [
       const seconds = (performance.now() - started) / 1000;
       const hash = createHash("sha256");
       for await (const chunk of await scope.storage.get(`${scope.prefix}large`)) hash.update(chunk as Buffer);
-      if (hash.digest("hex") !== body.sha256) throw misbehaves(scope, "the large object read back differs from what was written");
+      if (hash.digest("hex") !== body.sha256)
+        throw misbehaves(scope, "the large object read back differs from what was written");
       const how = scope.storage.capabilities.multipart ? "multipart upload" : "single streamed write";
-      return `${formatBytes(LARGE_PROBE_BYTES)} ${how} at ${(LARGE_PROBE_BYTES / MIB / seconds).toFixed(1)} MiB/s, read back intact`;
+      return (
+        `${formatBytes(LARGE_PROBE_BYTES)} ${how} at ` +
+        `${(LARGE_PROBE_BYTES / MIB / seconds).toFixed(1)} MiB/s, read ` +
+        `back intact`
+      );
     },
   },
   {
@@ -144,7 +166,8 @@ export const PROBES: readonly Probe[] = [
     run: async (scope) => {
       await scope.storage.put(`${scope.prefix}small`, "second version");
       const data = (await getBuffer(scope.storage, `${scope.prefix}small`)).toString();
-      if (data === "second version") return "replaces the object (last writer wins); zops checks WAL keys before writing";
+      if (data === "second version")
+        return "replaces the object (last writer wins); zops checks WAL keys before writing";
       throw misbehaves(scope, "an overwrite left the old content in place");
     },
   },
@@ -173,8 +196,10 @@ export const PROBES: readonly Probe[] = [
       await scope.storage.delete(keys);
       await scope.storage.delete(keys);
       const left = await listAll(scope.storage, scope.prefix);
-      if (left.length > 0) throw misbehaves(scope, `after deleting, ${left.length} key(s) are still listed (first '${left[0]}')`);
-      if (await scope.storage.stat(`${scope.prefix}small`)) throw misbehaves(scope, "a deleted object is still returned by stat");
+      if (left.length > 0)
+        throw misbehaves(scope, `after deleting, ${left.length} key(s) are still listed (first '${left[0]}')`);
+      if (await scope.storage.stat(`${scope.prefix}small`))
+        throw misbehaves(scope, "a deleted object is still returned by stat");
       return `${keys.length} objects deleted, none left`;
     },
   },

@@ -20,33 +20,58 @@ export interface RepoCheckContext {
   readonly results: ProbeResult[];
 }
 
-const toZops = (error: unknown): ZopsError => (error instanceof ZopsError ? error : new ZopsError("INTERNAL", error instanceof Error ? error.message : String(error), { cause: error }));
+const toZops = (error: unknown): ZopsError =>
+  error instanceof ZopsError
+    ? error
+    : new ZopsError("INTERNAL", error instanceof Error ? error.message : String(error), { cause: error });
 
-// One Listr task per probe: skipped (with the reason) when a probe it needs failed; records its result either way.
+/** One Listr task per probe: skipped (with the reason) when a probe it needs failed; records its result either way. */
 export const probeTask = (probe: Probe): ListrTask<RepoCheckContext> => ({
   title: probe.title,
   task: async (ctx, task) => {
     const missing = probe.needs.find((id) => ctx.results.find((result) => result.id === id)?.status !== "ok");
     if (missing) {
       const reason = `skipped: needs a working '${PROBES.find((other) => other.id === missing)?.title ?? missing}'`;
-      ctx.results.push({ id: probe.id, operation: probe.title, required: probe.required, status: "skipped", ms: 0, detail: reason });
+      ctx.results.push({
+        id: probe.id,
+        operation: probe.title,
+        required: probe.required,
+        status: "skipped",
+        ms: 0,
+        detail: reason,
+      });
       task.skip(reason);
       return;
     }
     const started = performance.now();
     try {
       const detail = await probe.run(ctx.scope);
-      ctx.results.push({ id: probe.id, operation: probe.title, required: probe.required, status: "ok", ms: performance.now() - started, detail });
+      ctx.results.push({
+        id: probe.id,
+        operation: probe.title,
+        required: probe.required,
+        status: "ok",
+        ms: performance.now() - started,
+        detail,
+      });
       task.title = `${probe.title}: ${detail}`;
     } catch (error) {
       const zops = toZops(error);
-      ctx.results.push({ id: probe.id, operation: probe.title, required: probe.required, status: "failed", ms: performance.now() - started, detail: zops.message, error: zops });
+      ctx.results.push({
+        id: probe.id,
+        operation: probe.title,
+        required: probe.required,
+        status: "failed",
+        ms: performance.now() - started,
+        detail: zops.message,
+        error: zops,
+      });
       throw zops;
     }
   },
 });
 
-// Removes whatever the probes left under the scratch prefix (best effort; reports what it could not remove).
+/** Removes whatever the probes left under the scratch prefix (best effort; reports what it could not remove). */
 export const cleanupTask = (): ListrTask<RepoCheckContext> => ({
   title: "Remove the test objects",
   task: async (ctx, task) => {

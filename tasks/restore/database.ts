@@ -7,7 +7,7 @@ import { postgresRunAs } from "../../src/pg/os-user.js";
 import { openRepository } from "../../src/repo/repository.js";
 import { recoverySettings, writeRecoveryFiles, type RecoveryTarget } from "../../src/restore/recovery-settings.js";
 import { restoreFiles, type RestoreFilesResult } from "../../src/restore/restore-files.js";
-import { startAndAwaitRecovery, type RecoveryOutcome } from "../../src/restore/start-restored.js";
+import { describeRecovery, startAndAwaitRecovery, type RecoveryOutcome } from "../../src/restore/start-restored.js";
 import { checkTargets, createDirectories, removePartialRestore } from "../../src/restore/target-dir.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { formatBytes } from "../../src/ui/output.js";
@@ -33,8 +33,14 @@ export interface DatabaseRestoreContext {
   database: { manifest?: BackupManifest; files?: RestoreFilesResult; recovery?: RecoveryOutcome; restoreMs?: number };
 }
 
-// The database part of `zops restore` as a Listr task: pick the backup, check the target, restore and check files, write recovery settings, optionally start and wait for recovery. Rollback removes nothing the operator had (a refused target is never touched).
-export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request: DatabaseRestoreRequest): ListrTask<Ctx> => {
+/**
+ * The database part of `zops restore` as a Listr task: pick the backup, check the target, restore and check files,
+ * write recovery settings, optionally start and wait for recovery. Rollback removes nothing the operator had (a refused
+ * target is never touched).
+ */
+export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
+  request: DatabaseRestoreRequest,
+): ListrTask<Ctx> => {
   let owner: ReturnType<typeof postgresRunAs> | undefined;
   const runAs = () => (owner ??= postgresRunAs());
   let targetState: "absent" | "empty" | "existing" | undefined;
@@ -49,98 +55,127 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(request:
     throw error;
   };
   return {
-  title: `Restore database into ${request.to}`,
-  task: (ctx, task) =>
-    task.newListr<Ctx>(
-      [
-        {
-          title: "Find the backup",
-          task: async (_ctx, sub) => {
-            // Started now, awaited later: the OS user lookup (a child process) and the pool threads' start-up overlap the manifest read.
-            void runAs().catch(() => undefined);
-            pool ??= new WorkerPool(request.config.backup.processes);
-            await openRepository(request.storage).catch(closingPool);
-            ctx.database.manifest = await resolveBackup(request.storage, request.backup).catch(closingPool);
-            const manifest = ctx.database.manifest;
-            sub.title = `Backup ${manifest.id} (${manifest.type}, ${formatBytes(manifest.sizes.database)}, ${manifest.files.length} files, LSN ${manifest.startLsn} - ${manifest.stopLsn})`;
+    title: `Restore database into ${request.to}`,
+    task: (ctx, task) =>
+      task.newListr<Ctx>(
+        [
+          {
+            title: "Find the backup",
+            task: async (_ctx, sub) => {
+              // Started now, awaited later: the OS user lookup (a child process) and the pool threads' start-up overlap
+              // the manifest read.
+              void runAs().catch(() => undefined);
+              pool ??= new WorkerPool(request.config.backup.processes);
+              await openRepository(request.storage).catch(closingPool);
+              ctx.database.manifest = await resolveBackup(request.storage, request.backup).catch(closingPool);
+              const manifest = ctx.database.manifest;
+              sub.title =
+                `Backup ${manifest.id} (${manifest.type}, ` +
+                `${formatBytes(manifest.sizes.database)}, ` +
+                `${manifest.files.length} files, LSN ${manifest.startLsn} - ` +
+                `${manifest.stopLsn})`;
+            },
           },
-        },
-        {
-          title: "Check the target directory",
-          task: async (_ctx, sub) => {
-            const state = await checkTargets(request.to, ctx.database.manifest as BackupManifest, request.tablespaceMap, request.delta).catch(closingPool);
-            targetState = state;
-            sub.title = state === "existing" ? `Delta restore into existing ${request.to}` : `Target ${request.to} is ${state}`;
+          {
+            title: "Check the target directory",
+            task: async (_ctx, sub) => {
+              const state = await checkTargets(
+                request.to,
+                ctx.database.manifest as BackupManifest,
+                request.tablespaceMap,
+                request.delta,
+              ).catch(closingPool);
+              targetState = state;
+              sub.title =
+                state === "existing" ? `Delta restore into existing ${request.to}` : `Target ${request.to} is ${state}`;
+            },
           },
-        },
-        {
-          title: "Restore files",
-          task: async (_ctx, sub) => {
-            const manifest = ctx.database.manifest as BackupManifest;
-            const owner = await runAs();
-            await createDirectories(request.to, manifest, request.tablespaceMap, owner);
-            const started = performance.now();
-            const threads = (pool ??= new WorkerPool(request.config.backup.processes));
-            let last = 0;
-            try {
-              ctx.database.files = await restoreFiles(request.storage, threads, manifest, request.to, {
-                delta: request.delta,
-                owner,
-                onProgress: (progress) => {
-                  const now = performance.now();
-                  if (now - last < 500) return;
-                  last = now;
-                  sub.output = `${formatProgress(progress.bytes, started)} of ${formatBytes(progress.total)}, ${progress.objects} objects`;
+          {
+            title: "Restore files",
+            task: async (_ctx, sub) => {
+              const manifest = ctx.database.manifest as BackupManifest;
+              const owner = await runAs();
+              await createDirectories(request.to, manifest, request.tablespaceMap, owner);
+              const started = performance.now();
+              const threads = (pool ??= new WorkerPool(request.config.backup.processes));
+              let last = 0;
+              try {
+                ctx.database.files = await restoreFiles(request.storage, threads, manifest, request.to, {
+                  delta: request.delta,
+                  owner,
+                  onProgress: (progress) => {
+                    const now = performance.now();
+                    if (now - last < 500) return;
+                    last = now;
+                    sub.output =
+                      `${formatProgress(progress.bytes, started)} of ` +
+                      `${formatBytes(progress.total)}, ${progress.objects} objects`;
+                  },
+                });
+              } finally {
+                await closePool();
+              }
+              ctx.database.restoreMs = performance.now() - started;
+              const files = ctx.database.files;
+              sub.title =
+                `Restored ${files.written} files ` +
+                `(${formatProgress(files.bytes, started)}, ` +
+                `${formatBytes(files.downloaded)} downloaded, every checksum ` +
+                `verified)${request.delta ? `; ${files.unchanged} already right, ${files.removed} removed` : ""}`;
+            },
+            // A failed restore into a directory that was absent or empty leaves it as it was, so it can simply be run
+            // again; a delta target is left for the next --delta.
+            rollback: async (_ctx, sub) => {
+              if (targetState !== "absent" && targetState !== "empty") return;
+              sub.title = `Removing the partial restore from ${request.to}`;
+              await removePartialRestore(request.to, targetState, ctx.database.manifest, request.tablespaceMap);
+            },
+          },
+          {
+            title: "Write recovery settings",
+            task: async (_ctx, sub) => {
+              const manifest = ctx.database.manifest as BackupManifest;
+              const settings = recoverySettings(request.configPath, request.target, {
+                archiveMode: request.archiveMode,
+                extra: request.settings,
+              });
+              await writeRecoveryFiles(request.to, manifest, settings, await runAs());
+              sub.title = `Recovery settings written (${describeTarget(request.target)})`;
+            },
+          },
+          {
+            title: "Start PostgreSQL and wait for recovery",
+            skip: () => (request.start ? false : "no --start: start PostgreSQL yourself to replay the WAL"),
+            task: async (_ctx, sub) => {
+              const manifest = ctx.database.manifest as BackupManifest;
+              ctx.database.recovery = await startAndAwaitRecovery(request.to, manifest, request.target, {
+                binDir: await findPgBinDir(request.config.postgres.binDir),
+                runAs: await runAs(),
+                user: request.config.postgres.user,
+                timeoutMs: request.timeoutMs,
+                storage: request.storage,
+                onState: (text) => {
+                  sub.output = text;
                 },
               });
-            } finally {
-              await closePool();
-            }
-            ctx.database.restoreMs = performance.now() - started;
-            const files = ctx.database.files;
-            sub.title = `Restored ${files.written} files (${formatProgress(files.bytes, started)}, ${formatBytes(files.downloaded)} downloaded, every checksum verified)${request.delta ? `; ${files.unchanged} already right, ${files.removed} removed` : ""}`;
+              const recovery = ctx.database.recovery;
+              sub.title = `Recovery complete: ${describeRecovery(recovery)}`;
+            },
           },
-          // A failed restore into a directory that was absent or empty leaves it as it was, so it can simply be run again; a delta target is left for the next --delta.
-          rollback: async (_ctx, sub) => {
-            if (targetState !== "absent" && targetState !== "empty") return;
-            sub.title = `Removing the partial restore from ${request.to}`;
-            await removePartialRestore(request.to, targetState, ctx.database.manifest, request.tablespaceMap);
-          },
-        },
-        {
-          title: "Write recovery settings",
-          task: async (_ctx, sub) => {
-            const manifest = ctx.database.manifest as BackupManifest;
-            const settings = recoverySettings(request.configPath, request.target, { archiveMode: request.archiveMode, extra: request.settings });
-            await writeRecoveryFiles(request.to, manifest, settings, await runAs());
-            sub.title = `Recovery settings written (${describeTarget(request.target)})`;
-          },
-        },
-        {
-          title: "Start PostgreSQL and wait for recovery",
-          skip: () => (request.start ? false : "no --start: start PostgreSQL yourself to replay the WAL"),
-          task: async (_ctx, sub) => {
-            const manifest = ctx.database.manifest as BackupManifest;
-            ctx.database.recovery = await startAndAwaitRecovery(request.to, manifest, request.target, {
-              binDir: await findPgBinDir(request.config.postgres.binDir),
-              runAs: await runAs(),
-              user: request.config.postgres.user,
-              timeoutMs: request.timeoutMs,
-              storage: request.storage,
-              onState: (text) => {
-                sub.output = text;
-              },
-            });
-            const recovery = ctx.database.recovery;
-            sub.title = `Recovery complete: ${recovery.state}${recovery.replayLsn ? ` at ${recovery.replayLsn}` : ""}${recovery.stoppedAt ? ` (${recovery.stoppedAt})` : ""}`;
-          },
-        },
-      ],
-      { exitOnError: true },
-    ),
+        ],
+        { exitOnError: true },
+      ),
   };
 };
 
-// One-line description of a recovery target. Pure.
+/** One-line description of a recovery target. Pure. */
 export const describeTarget = (target: RecoveryTarget): string =>
-  target.time ? `until time ${target.time}` : target.lsn ? `until LSN ${target.lsn}` : target.name ? `until restore point '${target.name}'` : target.immediate ? "until consistent" : "to the end of the archived WAL";
+  target.time
+    ? `until time ${target.time}`
+    : target.lsn
+      ? `until LSN ${target.lsn}`
+      : target.name
+        ? `until restore point '${target.name}'`
+        : target.immediate
+          ? "until consistent"
+          : "to the end of the archived WAL";

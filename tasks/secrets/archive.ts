@@ -9,8 +9,17 @@ export interface SecretsPartContext {
   secrets?: { result?: SecretsArchiveResult; skipped?: string; error?: unknown };
 }
 
-// The secrets part of `zops backup` as one Listr task: skipped (with the reason) when secrets.paths is empty or `disabled` says so; fails with CONFIG_INVALID when paths are set without recipients. Output and errors name files and counts only, never contents. The library deletes the ciphertext itself when its manifest cannot be written, so there is nothing for a rollback to undo.
-export const secretsArchiveTask = <Ctx extends SecretsPartContext>(storage: Storage, config: Pick<ZopsConfig, "secrets">, options: { disabled?: string } = {}): ListrTask<Ctx> => ({
+/**
+ * The secrets part of `zops backup` as one Listr task: skipped (with the reason) when secrets.paths is empty or
+ * `disabled` says so; fails with CONFIG_INVALID when paths are set without recipients. Output and errors name files and
+ * counts only, never contents. The library deletes the ciphertext itself when its manifest cannot be written, so there
+ * is nothing for a rollback to undo.
+ */
+export const secretsArchiveTask = <Ctx extends SecretsPartContext>(
+  storage: Storage,
+  config: Pick<ZopsConfig, "secrets">,
+  options: { disabled?: string } = {},
+): ListrTask<Ctx> => ({
   title: "Secrets archive",
   skip: (ctx) => {
     const reason = options.disabled ?? (config.secrets.paths.length === 0 ? "no secrets.paths configured" : false);
@@ -21,9 +30,13 @@ export const secretsArchiveTask = <Ctx extends SecretsPartContext>(storage: Stor
     const part: NonNullable<SecretsPartContext["secrets"]> = {};
     ctx.secrets = part;
     try {
-      task.output = `encrypting ${config.secrets.paths.length} path(s) to ${config.secrets.recipients.length} recipient(s)`;
+      const { paths, recipients } = config.secrets;
+      task.output = `encrypting ${paths.length} path(s) to ${recipients.length} recipient(s)`;
       part.result = await createSecretsArchive(storage, config.secrets.paths, config.secrets.recipients);
-      task.title = `Secrets archive ${part.result.id}: ${part.result.files} files, ${formatBytes(part.result.size)} encrypted to ${config.secrets.recipients.length} recipient(s)`;
+      task.title =
+        `Secrets archive ${part.result.id}: ${part.result.files} files, ` +
+        `${formatBytes(part.result.size)} encrypted to ` +
+        `${config.secrets.recipients.length} recipient(s)`;
     } catch (error) {
       part.error = error;
       throw error;

@@ -24,9 +24,14 @@ const need = <T>(value: T | undefined, what: string): T => {
   return value;
 };
 
-const newService = (ctx: UpgradeContext) => releaseService(ctx.config, ctx.paths, need(ctx.manifest, "manifest"), need(ctx.deploymentPath, "deployment"));
-const oldService = (ctx: UpgradeContext) => (ctx.links?.current && ctx.currentManifest ? releaseService(ctx.config, ctx.paths, ctx.currentManifest, ctx.links.current) : undefined);
-const env = (ctx: UpgradeContext) => hookEnv(ctx.currentManifest?.version, need(ctx.manifest, "manifest").version, need(ctx.deploymentPath, "deployment"));
+const newService = (ctx: UpgradeContext) =>
+  releaseService(ctx.config, ctx.paths, need(ctx.manifest, "manifest"), need(ctx.deploymentPath, "deployment"));
+const oldService = (ctx: UpgradeContext) =>
+  ctx.links?.current && ctx.currentManifest
+    ? releaseService(ctx.config, ctx.paths, ctx.currentManifest, ctx.links.current)
+    : undefined;
+const env = (ctx: UpgradeContext) =>
+  hookEnv(ctx.currentManifest?.version, need(ctx.manifest, "manifest").version, need(ctx.deploymentPath, "deployment"));
 
 // Rollback of the critical section (the listr `rollback` of every step; runs once): undoes the journal newest first.
 const rollBack = async (ctx: UpgradeContext, task: Wrapper): Promise<void> => {
@@ -46,7 +51,10 @@ const rollBack = async (ctx: UpgradeContext, task: Wrapper): Promise<void> => {
   await journal.close();
 };
 
-// The critical section: stop, write configs, restore point, migrate, switch, start, health gate. Each step journals its undo before acting.
+/**
+ * The critical section: stop, write configs, restore point, migrate, switch, start, health gate. Each step journals its
+ * undo before acting.
+ */
 export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
   step({
     title: "Open the upgrade journal",
@@ -61,12 +69,19 @@ export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
   }),
   step({
     title: "Stop the service",
-    skip: (ctx) => (!ctx.links?.current ? "no current deployment (first installation)" : !oldService(ctx)?.stop ? "no stop command (deploy.service.stop or the manifest's hooks.stop)" : false),
+    skip: (ctx) =>
+      !ctx.links?.current
+        ? "no current deployment (first installation)"
+        : !oldService(ctx)?.stop
+          ? "no stop command (deploy.service.stop or the manifest's hooks.stop)"
+          : false,
     run: async (ctx, task) => {
       const service = need(oldService(ctx), "old service");
       await need(ctx.journal, "journal").record({ kind: "service-stopped", deployment: ctx.links?.current });
       ctx.stoppedAt = performance.now();
-      const ms = await runServiceCommand(need(service.stop, "stop"), env(ctx), service.timeoutMs, (line) => say(ctx, task, line));
+      const ms = await runServiceCommand(need(service.stop, "stop"), env(ctx), service.timeoutMs, (line) =>
+        say(ctx, task, line),
+      );
       say(ctx, task, `stopped ${ctx.currentManifest?.version} in ${ms} ms`);
     },
     rollback: rollBack,
@@ -79,8 +94,10 @@ export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
       const writes: { path: string; content: Buffer; mode: number; uid?: number; gid?: number }[] = [];
       for (const change of ctx.configChanges) {
         const owner = await resolveOwner(change.owner, change.group);
-        if (change.action === "install") writes.push({ path: change.path, content: change.shipped, mode: change.mode, ...owner });
-        if (change.action === "keep-write-dist") writes.push({ path: `${change.path}.zops-dist`, content: change.shipped, mode: change.mode, ...owner });
+        if (change.action === "install")
+          writes.push({ path: change.path, content: change.shipped, mode: change.mode, ...owner });
+        if (change.action === "keep-write-dist")
+          writes.push({ path: `${change.path}.zops-dist`, content: change.shipped, mode: change.mode, ...owner });
         if (change.action === "replace-save-old") {
           const local = await readFile(change.path).catch(() => undefined);
           if (local) writes.push({ path: `${change.path}.zops-old`, content: local, mode: change.mode, ...owner });
@@ -93,8 +110,15 @@ export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
         await storeShippedContent(ctx.paths.conffileStore, change.shippedSha, change.shipped);
         files[change.destination] = { sha256: change.shippedSha, version: manifest.version };
       }
-      writes.push({ path: ctx.paths.conffileTable, content: Buffer.from(formatConffileTable({ format: 1, files })), mode: 0o600 });
-      const backups = await backupFiles(writes.map((write) => write.path), join(need(ctx.deploymentPath, "deployment"), ".zops", "replaced-files"));
+      writes.push({
+        path: ctx.paths.conffileTable,
+        content: Buffer.from(formatConffileTable({ format: 1, files })),
+        mode: 0o600,
+      });
+      const backups = await backupFiles(
+        writes.map((write) => write.path),
+        join(need(ctx.deploymentPath, "deployment"), ".zops", "replaced-files"),
+      );
       await need(ctx.journal, "journal").record({ kind: "files", files: backups });
       for (const write of writes) await writeFileAtomic(write.path, write.content, write);
       say(ctx, task, `${writes.length - 1} file(s) written`);
@@ -103,21 +127,46 @@ export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
   }),
   step({
     title: "Take a database restore point",
-    skip: (ctx) => (ctx.options.skipMigrations ? "--skip-migrations" : ctx.irreversible.length === 0 ? "every pending migration has a down step" : false),
+    skip: (ctx) =>
+      ctx.options.skipMigrations
+        ? "--skip-migrations"
+        : ctx.irreversible.length === 0
+          ? "every pending migration has a down step"
+          : false,
     run: async (ctx, task) => {
       const db = appDatabase(ctx.config);
-      ctx.restorePoint = await createRestorePoint(db, ctx.paths.restorePoints, need(ctx.deploymentName, "deployment"), ctx.config.postgres.binDir);
+      ctx.restorePoint = await createRestorePoint(
+        db,
+        ctx.paths.restorePoints,
+        need(ctx.deploymentName, "deployment"),
+        ctx.config.postgres.binDir,
+      );
       say(ctx, task, `pg_dump of '${db.database}' -> ${ctx.restorePoint} (for ${ctx.irreversible.join(", ")})`);
     },
     rollback: rollBack,
   }),
   step({
     title: "Run migrations",
-    skip: (ctx) => (ctx.options.skipMigrations ? "--skip-migrations" : ctx.pendingMigrations.length === 0 ? "no pending migrations" : false),
+    skip: (ctx) =>
+      ctx.options.skipMigrations
+        ? "--skip-migrations"
+        : ctx.pendingMigrations.length === 0
+          ? "no pending migrations"
+          : false,
     run: async (ctx, task) => {
       const dir = join(need(ctx.deploymentPath, "deployment"), need(ctx.manifest?.migrations, "migrations dir"));
-      await need(ctx.journal, "journal").record({ kind: "migrations", dir, names: ctx.pendingMigrations, restorePoint: ctx.restorePoint });
-      ctx.ranMigrations = await migrateUp(appDatabase(ctx.config), dir, ctx.config.deploy.database.migrationsTable, (line) => say(ctx, task, line));
+      await need(ctx.journal, "journal").record({
+        kind: "migrations",
+        dir,
+        names: ctx.pendingMigrations,
+        restorePoint: ctx.restorePoint,
+      });
+      ctx.ranMigrations = await migrateUp(
+        appDatabase(ctx.config),
+        dir,
+        ctx.config.deploy.database.migrationsTable,
+        (line) => say(ctx, task, line),
+      );
       say(ctx, task, `applied ${ctx.ranMigrations.join(", ")}`);
     },
     rollback: rollBack,
@@ -128,30 +177,49 @@ export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
       await need(ctx.journal, "journal").record({ kind: "links", current: ctx.links?.current, last: ctx.links?.last });
       if (ctx.links?.current) await switchSymlink(ctx.paths.last, ctx.links.current);
       await switchSymlink(ctx.paths.current, need(ctx.deploymentPath, "deployment"));
-      say(ctx, task, `current -> deployments/${ctx.deploymentName}${ctx.links?.current ? `, last -> ${ctx.links.current}` : ""}`);
+      say(
+        ctx,
+        task,
+        `current -> deployments/${ctx.deploymentName}${ctx.links?.current ? `, last -> ${ctx.links.current}` : ""}`,
+      );
     },
     rollback: rollBack,
   }),
   step({
     title: "Start the service",
-    skip: (ctx) => (!newService(ctx).start ? "no start command (deploy.service.start or the manifest's hooks.start)" : false),
+    skip: (ctx) =>
+      !newService(ctx).start ? "no start command (deploy.service.start or the manifest's hooks.start)" : false,
     run: async (ctx, task) => {
       const service = newService(ctx);
-      await need(ctx.journal, "journal").record({ kind: "service-started", deployment: need(ctx.deploymentPath, "deployment") });
+      await need(ctx.journal, "journal").record({
+        kind: "service-started",
+        deployment: need(ctx.deploymentPath, "deployment"),
+      });
       ctx.stoppedAt ??= performance.now();
-      const ms = await runServiceCommand(need(service.start, "start"), env(ctx), service.timeoutMs, (line) => say(ctx, task, line));
+      const ms = await runServiceCommand(need(service.start, "start"), env(ctx), service.timeoutMs, (line) =>
+        say(ctx, task, line),
+      );
       say(ctx, task, `started ${ctx.manifest?.version} in ${ms} ms`);
     },
     rollback: rollBack,
   }),
   step({
     title: "Health check",
-    skip: (ctx) => (!newService(ctx).health.url && !newService(ctx).health.command ? "no health check configured (deploy.health or the manifest's health)" : false),
+    skip: (ctx) =>
+      !newService(ctx).health.url && !newService(ctx).health.command
+        ? "no health check configured (deploy.health or the manifest's health)"
+        : false,
     run: async (ctx, task) => {
       const health = newService(ctx).health;
       say(ctx, task, `waiting up to ${health.deadlineMs / 1000} s for ${health.url ?? health.command?.argv.join(" ")}`);
       const result = await waitHealthy(health);
-      if (!result.healthy) throw new ZopsError("ROLLED_BACK", `health check of ${ctx.manifest?.version} failed after ${result.elapsedMs} ms (${result.attempts} attempts): ${result.lastProblem}`);
+      if (!result.healthy)
+        throw new ZopsError(
+          "ROLLED_BACK",
+          `health check of ${ctx.manifest?.version} failed after ` +
+            `${result.elapsedMs} ms (${result.attempts} attempts): ` +
+            `${result.lastProblem}`,
+        );
       ctx.healthyAt = performance.now();
       say(ctx, task, `healthy after ${result.elapsedMs} ms (${result.attempts} attempt(s))`);
     },
@@ -165,5 +233,3 @@ export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
     },
   }),
 ];
-
-

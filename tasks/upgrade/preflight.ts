@@ -8,7 +8,12 @@ import { appDatabase } from "../../src/deploy/database.js";
 import { deploymentName, deploymentNames, readDeploymentManifest, readLinks } from "../../src/deploy/deployments.js";
 import { freeBytes } from "../../src/deploy/disk.js";
 import { lockHolder } from "../../src/deploy/lock-state.js";
-import { appliedMigrations, hasDownMigration, listMigrationFiles, migrationFilesOf } from "../../src/deploy/migrations.js";
+import {
+  appliedMigrations,
+  hasDownMigration,
+  listMigrationFiles,
+  migrationFilesOf,
+} from "../../src/deploy/migrations.js";
 import { MANIFEST_NAME, parseReleaseManifest } from "../../src/deploy/release-manifest.js";
 import { releaseVars } from "../../src/deploy/release-service.js";
 import { switchSymlink } from "../../src/deploy/symlink.js";
@@ -24,7 +29,10 @@ import { recoverTask } from "./recover.js";
 import { say, step } from "./step.js";
 
 const MB = 1024 * 1024;
-const limitsOf = (ctx: UpgradeContext) => ({ maxUnpackedBytes: ctx.config.deploy.tarball.maxUnpackedMb * MB, maxFiles: ctx.config.deploy.tarball.maxFiles });
+const limitsOf = (ctx: UpgradeContext) => ({
+  maxUnpackedBytes: ctx.config.deploy.tarball.maxUnpackedMb * MB,
+  maxFiles: ctx.config.deploy.tarball.maxFiles,
+});
 const manifestOf = (ctx: UpgradeContext) => {
   if (!ctx.manifest) throw new ZopsError("INTERNAL", "release manifest not read yet");
   return ctx.manifest;
@@ -37,24 +45,34 @@ const migrationsDirIn = (ctx: UpgradeContext) => manifestOf(ctx).migrations;
 const readReleaseFile = async (ctx: UpgradeContext, path: string): Promise<Buffer> => {
   if (ctx.deploymentPath && !ctx.options.plan) return readFile(join(ctx.deploymentPath, path));
   const body = ctx.summary?.files.get(path);
-  if (!body) throw new ZopsError("PRECONDITION", `release tarball '${ctx.tarball}' has no file '${path}' (named by its manifest)`);
+  if (!body)
+    throw new ZopsError(
+      "PRECONDITION",
+      `release tarball '${ctx.tarball}' has no file '${path}' (named by its manifest)`,
+    );
   return body;
 };
 
-// The preflight graph: everything that can be checked while the service still runs (plan mode writes nothing).
+/** The preflight graph: everything that can be checked while the service still runs (plan mode writes nothing). */
 export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
   step({
     title: "Take the upgrade lock",
     run: async (ctx, task) => {
       if (ctx.options.plan) {
         const holder = await lockHolder(ctx.paths.lock);
-        if (holder) ctx.blockers.push(`lock '${ctx.paths.lock}' is held by '${holder.command}' (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`);
+        if (holder)
+          ctx.blockers.push(
+            `lock '${ctx.paths.lock}' is held by '${holder.command}' (pid ` +
+              `${holder.pid} on ${holder.host}, since ${holder.startedAt})`,
+          );
         return;
       }
       ctx.lock = await acquireLock(ctx.paths.lock, `zops upgrade ${ctx.tarball}`);
       const stale = ctx.lock.recoveredFrom;
       if (stale) {
-        const note = `recovered a stale lock of '${stale.command}' (pid ${stale.pid} on ${stale.host}, since ${stale.startedAt}): that process is gone`;
+        const note =
+          `recovered a stale lock of '${stale.command}' (pid ${stale.pid} ` +
+          `on ${stale.host}, since ${stale.startedAt}): that process is gone`;
         ctx.notes.push(note);
         say(ctx, task, note);
       }
@@ -66,14 +84,32 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
     run: async (ctx, task) => {
       ctx.summary = await inspectTarball(ctx.tarball, limitsOf(ctx));
       const text = ctx.summary.files.get(MANIFEST_NAME);
-      if (!text) throw new ZopsError("PRECONDITION", `release tarball '${ctx.tarball}' has no ${ctx.summary.top}/${MANIFEST_NAME}`, { hint: "see docs/release-format.md" });
+      if (!text)
+        throw new ZopsError(
+          "PRECONDITION",
+          `release tarball '${ctx.tarball}' has no ${ctx.summary.top}/${MANIFEST_NAME}`,
+          { hint: "see docs/release-format.md" },
+        );
       ctx.manifest = parseReleaseManifest(text.toString("utf8"), `${ctx.tarball}:${ctx.summary.top}/${MANIFEST_NAME}`);
       if (ctx.options.plan) {
         const wanted = new Set(ctx.manifest.configs.map((entry) => entry.template));
         const migrations = ctx.manifest.migrations;
-        ctx.summary = await inspectTarball(ctx.tarball, limitsOf(ctx), (path) => path === MANIFEST_NAME || wanted.has(path) || (migrations !== undefined && posix.dirname(path) === migrations));
+        ctx.summary = await inspectTarball(
+          ctx.tarball,
+          limitsOf(ctx),
+          (path) =>
+            path === MANIFEST_NAME ||
+            wanted.has(path) ||
+            (migrations !== undefined && posix.dirname(path) === migrations),
+        );
       }
-      say(ctx, task, `${ctx.manifest.name} ${ctx.manifest.version}: ${ctx.summary.entries} entries, ${formatBytes(ctx.summary.unpackedBytes)} unpacked`);
+      say(
+        ctx,
+        task,
+        `${ctx.manifest.name} ${ctx.manifest.version}: ` +
+          `${ctx.summary.entries} entries, ` +
+          `${formatBytes(ctx.summary.unpackedBytes)} unpacked`,
+      );
     },
   }),
   step({
@@ -84,10 +120,19 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
       ctx.currentManifest = ctx.links.current ? await readDeploymentManifest(ctx.links.current) : undefined;
       const current = ctx.currentManifest;
       if (!current) return say(ctx, task, `first installation of ${manifest.name} ${manifest.version}`);
-      if (current.name !== manifest.name) ctx.blockers.push(`release is '${manifest.name}' but the current deployment runs '${current.name}'`);
+      if (current.name !== manifest.name)
+        ctx.blockers.push(`release is '${manifest.name}' but the current deployment runs '${current.name}'`);
       const order = compareVersions(manifest.version, current.version);
-      if (order < 0 && !ctx.options.allowDowngrade) ctx.blockers.push(`${manifest.version} is older than the current ${current.version} (a downgrade; pass --allow-downgrade to force it)`);
-      say(ctx, task, `${current.version} -> ${manifest.version}${order === 0 ? " (same version)" : order < 0 ? " (downgrade)" : ""}`);
+      if (order < 0 && !ctx.options.allowDowngrade)
+        ctx.blockers.push(
+          `${manifest.version} is older than the current ` +
+            `${current.version} (a downgrade; pass --allow-downgrade to force it)`,
+        );
+      say(
+        ctx,
+        task,
+        `${current.version} -> ${manifest.version}${order === 0 ? " (same version)" : order < 0 ? " (downgrade)" : ""}`,
+      );
     },
   }),
   step({
@@ -95,7 +140,13 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
     run: async (ctx, task) => {
       ctx.diskNeeded = (ctx.summary?.unpackedBytes ?? 0) + ctx.config.deploy.diskMarginMb * MB;
       ctx.diskFree = await freeBytes(ctx.paths.deployments);
-      if (ctx.diskFree < ctx.diskNeeded) ctx.blockers.push(`not enough free disk space under ${ctx.paths.root}: ${formatBytes(ctx.diskFree)} free, ${formatBytes(ctx.diskNeeded)} needed (release + deploy.diskMarginMb)`);
+      if (ctx.diskFree < ctx.diskNeeded)
+        ctx.blockers.push(
+          `not enough free disk space under ${ctx.paths.root}: ` +
+            `${formatBytes(ctx.diskFree)} free, ` +
+            `${formatBytes(ctx.diskNeeded)} needed (release + ` +
+            `deploy.diskMarginMb)`,
+        );
       say(ctx, task, `${formatBytes(ctx.diskFree)} free, ${formatBytes(ctx.diskNeeded)} needed`);
     },
   }),
@@ -125,7 +176,12 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
   }),
   step({
     title: "Render config templates and check drift",
-    skip: (ctx) => (blockedBeforeUnpack(ctx) ? "blocked (see above)" : manifestOf(ctx).configs.length === 0 ? "the release ships no config files" : false),
+    skip: (ctx) =>
+      blockedBeforeUnpack(ctx)
+        ? "blocked (see above)"
+        : manifestOf(ctx).configs.length === 0
+          ? "the release ships no config files"
+          : false,
     run: async (ctx, task) => {
       const manifest = manifestOf(ctx);
       const deployment = ctx.deploymentPath ?? join(ctx.paths.deployments, "<new>");
@@ -140,7 +196,11 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
         installedVersion: ctx.currentManifest?.version,
       });
       for (const change of ctx.configChanges.filter((entry) => entry.action === "blocked")) {
-        ctx.blockers.push(`config file ${change.path} was edited locally and also changed in ${manifest.version} (${change.kind}); pass --config-policy keep or replace, or merge it by hand`);
+        ctx.blockers.push(
+          `config file ${change.path} was edited locally and also changed ` +
+            `in ${manifest.version} (${change.kind}); pass --config-policy ` +
+            `keep or replace, or merge it by hand`,
+        );
       }
       const counts = new Map<string, number>();
       for (const change of ctx.configChanges) counts.set(change.kind, (counts.get(change.kind) ?? 0) + 1);
@@ -149,30 +209,66 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
   }),
   step({
     title: "Find pending migrations",
-    skip: (ctx) => (blockedBeforeUnpack(ctx) ? "blocked (see above)" : !migrationsDirIn(ctx) ? "the release has no migrations directory" : false),
+    skip: (ctx) =>
+      blockedBeforeUnpack(ctx)
+        ? "blocked (see above)"
+        : !migrationsDirIn(ctx)
+          ? "the release has no migrations directory"
+          : false,
     run: async (ctx, task) => {
       const dir = migrationsDirIn(ctx) ?? "";
-      ctx.migrations = ctx.deploymentPath && !ctx.options.plan
-        ? await listMigrationFiles(join(ctx.deploymentPath, dir))
-        : migrationFilesOf((ctx.summary?.paths ?? []).filter((path) => posix.dirname(path) === dir).map((path) => posix.basename(path)));
+      ctx.migrations =
+        ctx.deploymentPath && !ctx.options.plan
+          ? await listMigrationFiles(join(ctx.deploymentPath, dir))
+          : migrationFilesOf(
+              (ctx.summary?.paths ?? [])
+                .filter((path) => posix.dirname(path) === dir)
+                .map((path) => posix.basename(path)),
+            );
       const db = appDatabase(ctx.config);
       const applied = await appliedMigrations(db, ctx.config.deploy.database.migrationsTable);
       const shipped = new Set(ctx.migrations.map((migration) => migration.name));
       const unknown = applied.filter((name) => !shipped.has(name));
-      if (unknown.length > 0 && !ctx.options.allowDowngrade) ctx.blockers.push(`database '${db.database}' has migrations this release does not ship (${unknown.join(", ")}): it belongs to a newer release`);
+      if (unknown.length > 0 && !ctx.options.allowDowngrade)
+        ctx.blockers.push(
+          `database '${db.database}' has migrations this release does not ` +
+            `ship (${unknown.join(", ")}): it belongs to a newer release`,
+        );
       const done = new Set(applied);
-      ctx.pendingMigrations = ctx.migrations.filter((migration) => !done.has(migration.name)).map((migration) => migration.name);
+      ctx.pendingMigrations = ctx.migrations
+        .filter((migration) => !done.has(migration.name))
+        .map((migration) => migration.name);
       ctx.irreversible = [];
       for (const migration of ctx.migrations.filter((entry) => !done.has(entry.name))) {
         const source = (await readReleaseFile(ctx, posix.join(dir, migration.file))).toString("utf8");
         if (!hasDownMigration(migration.file, source)) ctx.irreversible.push(migration.name);
       }
       if (ctx.irreversible.length > 0 && !ctx.options.skipMigrations) {
-        const size = await withPostgres(db, async (client) => Number((await client.query<{ size: string }>("SELECT pg_database_size(current_database())::text AS size")).rows[0]?.size ?? 0));
+        const size = await withPostgres(db, async (client) =>
+          Number(
+            (await client.query<{ size: string }>("SELECT pg_database_size(current_database())::text AS size")).rows[0]
+              ?.size ?? 0,
+          ),
+        );
         ctx.diskNeeded = (ctx.diskNeeded ?? 0) + size;
-        if ((ctx.diskFree ?? 0) < ctx.diskNeeded) ctx.blockers.push(`not enough free disk space for the restore point of '${db.database}': ${formatBytes(ctx.diskFree ?? 0)} free, ${formatBytes(ctx.diskNeeded)} needed`);
+        if ((ctx.diskFree ?? 0) < ctx.diskNeeded)
+          ctx.blockers.push(
+            `not enough free disk space for the restore point of ` +
+              `'${db.database}': ${formatBytes(ctx.diskFree ?? 0)} free, ` +
+              `${formatBytes(ctx.diskNeeded)} needed`,
+          );
       }
-      say(ctx, task, ctx.pendingMigrations.length === 0 ? "none pending" : `${ctx.pendingMigrations.length} pending${ctx.irreversible.length ? ` (${ctx.irreversible.length} without a down step: a restore point will be taken)` : ""}${ctx.options.skipMigrations ? " (skipped: --skip-migrations)" : ""}`);
+      say(
+        ctx,
+        task,
+        ctx.pendingMigrations.length === 0
+          ? "none pending"
+          : `${ctx.pendingMigrations.length} pending` +
+              (ctx.irreversible.length
+                ? ` (${ctx.irreversible.length} without a down step: a restore point will be taken)`
+                : "") +
+              (ctx.options.skipMigrations ? " (skipped: --skip-migrations)" : ""),
+      );
     },
   }),
   step({

@@ -33,20 +33,32 @@ const report = (ctx: RollbackContext, task: { output: string }, line: string) =>
 // Undo of a failed rollback: the journal newest first (start the release that ran before, links back).
 const undo = async (ctx: RollbackContext, task: { output: string }): Promise<void> => {
   if (ctx.undone || !ctx.journal) return;
-  const problems = await undoRecords(ctx.journal.journal.undo, { config: ctx.config, paths: ctx.paths, fromVersion: ctx.from.version, toVersion: ctx.to.version, report: (line) => report(ctx, task, `undo: ${line}`) });
+  const problems = await undoRecords(ctx.journal.journal.undo, {
+    config: ctx.config,
+    paths: ctx.paths,
+    fromVersion: ctx.from.version,
+    toVersion: ctx.to.version,
+    report: (line) => report(ctx, task, `undo: ${line}`),
+  });
   ctx.undone = { ok: problems.length === 0, problems };
-  if (problems.length) throw new ZopsError("ROLLBACK_FAILED", `could not undo the failed rollback:\n  ${problems.join("\n  ")}`);
+  if (problems.length)
+    throw new ZopsError("ROLLBACK_FAILED", `could not undo the failed rollback:\n  ${problems.join("\n  ")}`);
   await ctx.journal.close();
 };
 
-// The rollback graph: stop current, swap current/last, start, health-check; a failure puts everything back.
+/** The rollback graph: stop current, swap current/last, start, health-check; a failure puts everything back. */
 export const rollbackTasks = (): ListrTask<RollbackContext, any, any>[] => {
   const env = (ctx: RollbackContext) => hookEnv(ctx.from.version, ctx.to.version, ctx.links.last);
   return [
     {
       title: "Stop the current release",
       task: async (ctx, task) => {
-        ctx.journal = await startJournal(ctx.paths.journal, { fromDeployment: ctx.links.current, fromVersion: ctx.from.version, toDeployment: ctx.links.last, toVersion: ctx.to.version });
+        ctx.journal = await startJournal(ctx.paths.journal, {
+          fromDeployment: ctx.links.current,
+          fromVersion: ctx.from.version,
+          toDeployment: ctx.links.last,
+          toVersion: ctx.to.version,
+        });
         const service = releaseService(ctx.config, ctx.paths, ctx.from, ctx.links.current);
         await ctx.journal.record({ kind: "service-stopped", deployment: ctx.links.current });
         ctx.stoppedAt = performance.now();
@@ -72,7 +84,11 @@ export const rollbackTasks = (): ListrTask<RollbackContext, any, any>[] => {
         await ctx.journal?.record({ kind: "service-started", deployment: ctx.links.last });
         if (service.start) await runServiceCommand(service.start, env(ctx), service.timeoutMs);
         const health = await waitHealthy(service.health);
-        if (!health.healthy && (service.health.url || service.health.command)) throw new ZopsError("ROLLED_BACK", `${ctx.to.version} is not healthy after ${health.elapsedMs} ms: ${health.lastProblem}`);
+        if (!health.healthy && (service.health.url || service.health.command))
+          throw new ZopsError(
+            "ROLLED_BACK",
+            `${ctx.to.version} is not healthy after ${health.elapsedMs} ms: ${health.lastProblem}`,
+          );
         ctx.healthyAt = performance.now();
         await ctx.journal?.close();
         report(ctx, task, `${ctx.to.version} started and healthy`);

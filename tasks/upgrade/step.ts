@@ -12,7 +12,10 @@ export interface StepSpec {
   readonly rollback?: (ctx: UpgradeContext, task: Wrapper) => Promise<void>;
 }
 
-// Wraps a step as a Listr task that logs its start, end, skip reason and duration to the run log and records its timing.
+/**
+ * Wraps a step as a Listr task that logs its start, end, skip reason and duration to the run log and records its
+ * timing.
+ */
 export const step = (spec: StepSpec): ListrTask<UpgradeContext, any, any> => ({
   title: spec.title,
   skip: spec.skip
@@ -41,7 +44,7 @@ export const step = (spec: StepSpec): ListrTask<UpgradeContext, any, any> => ({
   rollback: spec.rollback,
 });
 
-// Sends a line to the task's output and to the run log.
+/** Sends a line to the task's output and to the run log. */
 export const say = (ctx: UpgradeContext, task: Wrapper, line: string): void => {
   task.output = line;
   ctx.log.write(`  ${line}`);

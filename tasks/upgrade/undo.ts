@@ -31,7 +31,12 @@ const undoOne = async (record: UndoRecord, env: UndoEnv): Promise<void> => {
   switch (record.kind) {
     case "service-started": {
       const { service } = await serviceOf(env, record.deployment);
-      if (service.stop) await runServiceCommand(service.stop, hookEnv(env.fromVersion, env.toVersion, record.deployment), service.timeoutMs);
+      if (service.stop)
+        await runServiceCommand(
+          service.stop,
+          hookEnv(env.fromVersion, env.toVersion, record.deployment),
+          service.timeoutMs,
+        );
       env.report(`stopped the new service (${record.deployment})`);
       return;
     }
@@ -60,16 +65,25 @@ const undoOne = async (record: UndoRecord, env: UndoEnv): Promise<void> => {
     case "service-stopped": {
       if (!record.deployment) return;
       const { manifest, service } = await serviceOf(env, record.deployment);
-      if (service.start) await runServiceCommand(service.start, hookEnv(env.toVersion, manifest.version, record.deployment), service.timeoutMs);
+      if (service.start)
+        await runServiceCommand(
+          service.start,
+          hookEnv(env.toVersion, manifest.version, record.deployment),
+          service.timeoutMs,
+        );
       const health = await waitHealthy(service.health);
-      if (!health.healthy) throw new Error(`the old release ${manifest.version} started but is not healthy: ${health.lastProblem}`);
+      if (!health.healthy)
+        throw new Error(`the old release ${manifest.version} started but is not healthy: ${health.lastProblem}`);
       env.report(`old release ${manifest.version} started and healthy (${health.elapsedMs} ms)`);
       return;
     }
   }
 };
 
-// Undoes journal records newest first; every step is attempted even after one fails; returns the failures (empty: fully rolled back).
+/**
+ * Undoes journal records newest first; every step is attempted even after one fails; returns the failures (empty: fully
+ * rolled back).
+ */
 export const undoRecords = async (records: readonly UndoRecord[], env: UndoEnv): Promise<string[]> => {
   const problems: string[] = [];
   for (const record of [...records].reverse()) {

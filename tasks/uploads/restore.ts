@@ -9,8 +9,15 @@ export interface UploadsRestoreContext {
   uploadsRestore?: { result?: RestoreUploadsResult; error?: unknown };
 }
 
-// `zops restore --uploads-to DIR [--path P]...` as a Listr task (bytes and rate while downloading); every file's checksum is verified. Files written before a failure stay (restore targets are scratch or operator-chosen directories; the error names every damaged file).
-export const restoreUploadsTask = <Ctx extends UploadsRestoreContext>(storage: Storage, options: { snapshot: string; targetDir: string; paths?: readonly string[] }): ListrTask<Ctx> => ({
+/**
+ * `zops restore --uploads-to DIR [--path P]...` as a Listr task (bytes and rate while downloading); every file's
+ * checksum is verified. Files written before a failure stay (restore targets are scratch or operator-chosen
+ * directories; the error names every damaged file).
+ */
+export const restoreUploadsTask = <Ctx extends UploadsRestoreContext>(
+  storage: Storage,
+  options: { snapshot: string; targetDir: string; paths?: readonly string[] },
+): ListrTask<Ctx> => ({
   title: `Restore uploads ${options.snapshot} to ${options.targetDir}`,
   task: async (ctx, task) => {
     const part: NonNullable<UploadsRestoreContext["uploadsRestore"]> = {};
@@ -23,10 +30,16 @@ export const restoreUploadsTask = <Ctx extends UploadsRestoreContext>(storage: S
         onProgress: (progress) => {
           if (performance.now() - shown < 1000 && progress.filesDone < progress.filesTotal) return;
           shown = performance.now();
-          task.output = `${progress.filesDone}/${progress.filesTotal} files, downloaded ${formatProgress(progress.bytesDownloaded, started)}`;
+          task.output =
+            `${progress.filesDone}/${progress.filesTotal} files, downloaded ` +
+            `${formatProgress(progress.bytesDownloaded, started)}`;
         },
       });
-      task.title = `Restored uploads snapshot ${part.result.id} to ${options.targetDir}: ${part.result.files} files (${formatBytes(part.result.bytes)}), all checksums verified, in ${formatDuration(part.result.durationMs)}`;
+      task.title =
+        `Restored uploads snapshot ${part.result.id} to ` +
+        `${options.targetDir}: ${part.result.files} files ` +
+        `(${formatBytes(part.result.bytes)}), all checksums verified, in ` +
+        `${formatDuration(part.result.durationMs)}`;
     } catch (error) {
       part.error = error;
       throw error;

@@ -15,8 +15,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 const VERSIONS = {
   "1.0.0": { migrations: ["001_create-greetings.sql"], template: "demo.conf.v1.tmpl", healthy: true },
-  "2.0.0": { migrations: ["001_create-greetings.sql", "002_add-language.sql"], template: "demo.conf.v2.tmpl", healthy: true },
-  "3.0.0": { migrations: ["001_create-greetings.sql", "002_add-language.sql", "003_greeting-audit.sql"], template: "demo.conf.v2.tmpl", healthy: false },
+  "2.0.0": {
+    migrations: ["001_create-greetings.sql", "002_add-language.sql"],
+    template: "demo.conf.v2.tmpl",
+    healthy: true,
+  },
+  "3.0.0": {
+    migrations: ["001_create-greetings.sql", "002_add-language.sql", "003_greeting-audit.sql"],
+    template: "demo.conf.v2.tmpl",
+    healthy: false,
+  },
 };
 
 const manifestText = (version, extraConfigs) =>
@@ -29,7 +37,10 @@ const manifestText = (version, extraConfigs) =>
     "  - template: config/demo.conf.tmpl",
     "    destination: demo.conf",
     '    mode: "0640"',
-    ...Array.from({ length: extraConfigs }, (_, index) => [`  - template: config/extra/extra-${index}.conf.tmpl`, `    destination: extra/extra-${index}.conf`]).flat(),
+    ...Array.from({ length: extraConfigs }, (_, index) => [
+      `  - template: config/extra/extra-${index}.conf.tmpl`,
+      `    destination: extra/extra-${index}.conf`,
+    ]).flat(),
     "hooks:",
     '  start: ["{{node}}", "app/demo-ctl.mjs", "start", "{{configDir}}/demo.conf"]',
     '  stop: ["{{node}}", "app/demo-ctl.mjs", "stop", "{{configDir}}/demo.conf"]',
@@ -55,9 +66,15 @@ export const buildDemoRelease = async (outDir, version, options = {}) => {
     for (const name of spec.migrations) await cp(join(here, "migrations", name), join(release, "migrations", name));
     await cp(join(here, "config", spec.template), join(release, "config", "demo.conf.tmpl"));
     for (let index = 0; index < extraConfigs; index += 1) {
-      await writeFile(join(release, "config", "extra", `extra-${index}.conf.tmpl`), `# extra config ${index} of demo-app ${version}\nport = {{port}}\nindex = ${index}\n`);
+      await writeFile(
+        join(release, "config", "extra", `extra-${index}.conf.tmpl`),
+        `# extra config ${index} of demo-app ${version}\nport = {{port}}\nindex = ${index}\n`,
+      );
     }
-    await writeFile(join(release, "build.json"), `${JSON.stringify({ name: "demo-app", version, healthy: spec.healthy })}\n`);
+    await writeFile(
+      join(release, "build.json"),
+      `${JSON.stringify({ name: "demo-app", version, healthy: spec.healthy })}\n`,
+    );
     await writeFile(join(release, "zops-release.yml"), manifestText(version, extraConfigs));
     await mkdir(outDir, { recursive: true });
     const file = join(resolve(outDir), `${top}${extraConfigs ? `-${extraConfigs}-configs` : ""}.tar.gz`);

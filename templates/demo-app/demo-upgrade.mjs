@@ -28,12 +28,22 @@ const freePort = () =>
   });
 
 // Runs the v1 -> v2 demo upgrade; returns the printed transcript. Throws when a zops step fails.
-export const demoUpgrade = async ({ dir, postgres, zops = [process.execPath, resolve(here, "../../dist/bin/zops.js")], log = (text) => process.stdout.write(text) }) => {
+export const demoUpgrade = async ({
+  dir,
+  postgres,
+  zops = [process.execPath, resolve(here, "../../dist/bin/zops.js")],
+  log = (text) => process.stdout.write(text),
+}) => {
   const root = join(dir, "root");
   const configDir = join(dir, "etc");
   await mkdir(root, { recursive: true });
   const database = "demo_app";
-  const admin = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.user ?? "postgres", database: "postgres" });
+  const admin = new pg.Client({
+    host: postgres.host,
+    port: postgres.port,
+    user: postgres.user ?? "postgres",
+    database: "postgres",
+  });
   await admin.connect();
   try {
     const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
@@ -94,7 +104,11 @@ export const demoUpgrade = async ({ dir, postgres, zops = [process.execPath, res
     await health();
     await zopsRun(["deployments"]);
   } finally {
-    await run(process.execPath, [join(root, "deployments", "current", "app", "demo-ctl.mjs"), "stop", join(configDir, "demo.conf")]).catch(() => undefined);
+    await run(process.execPath, [
+      join(root, "deployments", "current", "app", "demo-ctl.mjs"),
+      "stop",
+      join(configDir, "demo.conf"),
+    ]).catch(() => undefined);
   }
   return transcript;
 };

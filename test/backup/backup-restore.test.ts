@@ -22,7 +22,10 @@ beforeAll(async () => {
   fixture = await startBackupFixture();
   const tablespace = await makeTempDir("tblspc");
   await fixture.cluster.query(`create tablespace extra location '${tablespace}'`);
-  await fixture.cluster.query("create table in_tablespace tablespace extra as select g as id, md5(g::text) as payload from generate_series(1, 5000) g");
+  await fixture.cluster.query(
+    "create table in_tablespace tablespace extra as select g as id, " +
+      "md5(g::text) as payload from generate_series(1, 5000) g",
+  );
   await fixture.cluster.query("create unlogged table scratch as select g from generate_series(1, 1000) g");
   await pgbench(fixture.cluster, ["-i", "-s", "3", "-q"]);
 });
@@ -36,7 +39,16 @@ describe("zops backup + restore (file repository)", { timeout: 300_000 }, () => 
     const load = pgbench(fixture.cluster, ["-c", "2", "-T", "6", "-n"]).catch((error: unknown) => error);
     const backup = await runBackup(fixture.globals, { type: "full" });
     await load;
-    const result = backup.json as { database: { id: string; type: string; files: number; sizes: { database: number; stored: number }; walStart: string; walStop: string } };
+    const result = backup.json as {
+      database: {
+        id: string;
+        type: string;
+        files: number;
+        sizes: { database: number; stored: number };
+        walStart: string;
+        walStop: string;
+      };
+    };
     expect(result.database.type).toBe("full");
     expect(result.database.files).toBeGreaterThan(500);
     expect(result.database.sizes.stored).toBeLessThan(result.database.sizes.database);
@@ -53,16 +65,25 @@ describe("zops backup + restore (file repository)", { timeout: 300_000 }, () => 
     await waitArchived(fixture.cluster, switched?.name ?? "");
 
     const listed = await runBackups(fixture.globals);
-    expect((listed.json as { backups: { id: string }[] }).backups.map((entry) => entry.id)).toEqual([result.database.id]);
+    expect((listed.json as { backups: { id: string }[] }).backups.map((entry) => entry.id)).toEqual([
+      result.database.id,
+    ]);
 
     const server = await restoredServer(fixture.cluster, "restore-main");
     try {
-      const [space] = await fixture.cluster.query<{ oid: string }>("select oid::text as oid from pg_tablespace where spcname = 'extra'");
+      const [space] = await fixture.cluster.query<{ oid: string }>(
+        "select oid::text as oid from pg_tablespace where spcname = 'extra'",
+      );
       const relocated = await makeTempDir("tblspc-restored");
       tablespaceMap = [`${space?.oid}=${relocated}`];
       restoredDir = server.dir;
       restoredSets = server.sets;
-      const restored = await runRestore(fixture.globals, { to: server.dir, start: true, set: server.sets, tablespaceMap });
+      const restored = await runRestore(fixture.globals, {
+        to: server.dir,
+        start: true,
+        set: server.sets,
+        tablespaceMap,
+      });
       const recovery = (restored.json as { recovery: { state: string } }).recovery;
       expect(recovery.state).toBe("promoted");
       expect(await fingerprint((sql) => server.query(sql))).toBe(expected);
@@ -86,8 +107,13 @@ describe("zops backup + restore (file repository)", { timeout: 300_000 }, () => 
     const dir = await makeTempDir("nonempty");
     const { writeFile } = await import("node:fs/promises");
     await writeFile(join(dir, "precious"), "keep me");
-    const [space] = await fixture.cluster.query<{ oid: string }>("select oid::text as oid from pg_tablespace where spcname = 'extra'");
-    const error = await runRestore(fixture.globals, { to: dir, tablespaceMap: [`${space?.oid}=${await makeTempDir("tblspc-unused")}`] }).catch((caught: unknown) => caught);
+    const [space] = await fixture.cluster.query<{ oid: string }>(
+      "select oid::text as oid from pg_tablespace where spcname = 'extra'",
+    );
+    const error = await runRestore(fixture.globals, {
+      to: dir,
+      tablespaceMap: [`${space?.oid}=${await makeTempDir("tblspc-unused")}`],
+    }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "PRECONDITION" });
     expect(String((error as Error).message)).toContain(`restore target '${dir}' is not empty`);
     const { readFile } = await import("node:fs/promises");
@@ -98,14 +124,22 @@ describe("zops backup + restore (file repository)", { timeout: 300_000 }, () => 
     const { readdir, writeFile, readFile } = await import("node:fs/promises");
     const manifest = (await runBackups(fixture.globals)).json as { backups: { id: string }[] };
     const id = manifest.backups[0]?.id ?? "";
-    const [accounts] = await fixture.cluster.query<{ path: string }>("select pg_relation_filepath('pgbench_accounts') as path");
+    const [accounts] = await fixture.cluster.query<{ path: string }>(
+      "select pg_relation_filepath('pgbench_accounts') as path",
+    );
     const target = join(restoredDir, accounts?.path ?? "");
     const original = await readFile(target);
     const damaged = Buffer.from(original);
     damaged[100] = (damaged[100] ?? 0) ^ 0xff;
     await writeFile(target, damaged);
     await writeFile(join(restoredDir, "stray-file"), "not from the backup");
-    const result = await runRestore(fixture.globals, { to: restoredDir, backup: id, delta: true, tablespaceMap, set: restoredSets });
+    const result = await runRestore(fixture.globals, {
+      to: restoredDir,
+      backup: id,
+      delta: true,
+      tablespaceMap,
+      set: restoredSets,
+    });
     const files = (result.json as { files: { written: number; unchanged: number; removed: number } }).files;
     // The restored cluster ran since: its own changes are rewritten too, but most files are already right.
     expect(files.written).toBeGreaterThanOrEqual(1);

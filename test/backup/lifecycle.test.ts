@@ -23,8 +23,16 @@ let fixture: BackupFixture;
 let repoDir: string;
 const ids: Record<string, string> = {};
 
-type BackupJson = { database: { id: string; type: string; parent: string | null; sizes: { copied: number; stored: number; database: number } } };
-const backup = async (type: "full" | "incr") => ((await runBackup(fixture.globals, { type })).json as BackupJson).database;
+type BackupJson = {
+  database: {
+    id: string;
+    type: string;
+    parent: string | null;
+    sizes: { copied: number; stored: number; database: number };
+  };
+};
+const backup = async (type: "full" | "incr") =>
+  ((await runBackup(fixture.globals, { type })).json as BackupJson).database;
 const bytesUnder = async (prefix: string) => {
   let total = 0;
   for await (const info of fixture.storage.list(prefix)) total += info.size;
@@ -67,7 +75,9 @@ describe("incremental backups, damage, interruption and retention", { timeout: 3
     const fullWritten = await bytesUnder(`backups/${full.id}/`);
     expect(written).toBeLessThan(fullWritten / 4);
     const manifest = await readManifest(fixture.storage, incr.id);
-    const [accounts] = await fixture.cluster.query<{ path: string }>("select pg_relation_filepath('pgbench_accounts') as path");
+    const [accounts] = await fixture.cluster.query<{ path: string }>(
+      "select pg_relation_filepath('pgbench_accounts') as path",
+    );
     const accountsFile = manifest.files.find((file) => file.path === accounts?.path);
     expect(accountsFile?.storedIn).toBe(full.id);
     const [notes] = await fixture.cluster.query<{ path: string }>("select pg_relation_filepath('notes') as path");
@@ -78,7 +88,13 @@ describe("incremental backups, damage, interruption and retention", { timeout: 3
     const expectedNotes = await fixture.cluster.query("select * from notes order by id");
     const server = await restoredServer(fixture.cluster, "restore-incr");
     try {
-      await runRestore(fixture.globals, { to: server.dir, backup: incr.id, start: true, set: server.sets, targetImmediate: true });
+      await runRestore(fixture.globals, {
+        to: server.dir,
+        backup: incr.id,
+        start: true,
+        set: server.sets,
+        targetImmediate: true,
+      });
       // At the incremental's own consistency point the data already has every change made before it.
       expect(await server.query("select * from notes order by id")).toEqual(expectedNotes);
       expect(await fingerprint((sql) => server.query(sql))).toBe(expected);
@@ -89,7 +105,9 @@ describe("incremental backups, damage, interruption and retention", { timeout: 3
 
   it("one flipped byte in a stored object makes verify and restore fail naming the file", async () => {
     const manifest = await readManifest(fixture.storage, ids.incr as string);
-    const victim = manifest.files.find((file) => file.storedIn === manifest.id && file.pieces.length === 1 && file.size > 1000);
+    const victim = manifest.files.find(
+      (file) => file.storedIn === manifest.id && file.pieces.length === 1 && file.size > 1000,
+    );
     const piece = victim?.pieces[0];
     if (!victim || !piece) throw new Error("no file stored by the incremental");
     const path = join(repoDir, ...piece.object.split("/"));
@@ -103,7 +121,9 @@ describe("incremental backups, damage, interruption and retention", { timeout: 3
       expect(verifyError).toMatchObject({ code: "VERIFY_FAILED" });
       expect(String((verifyError as Error).message)).toContain(victim.path);
       const server = await restoredServer(fixture.cluster, "restore-damaged");
-      const restoreError = await runRestore(fixture.globals, { to: server.dir, backup: manifest.id }).catch((error: unknown) => error);
+      const restoreError = await runRestore(fixture.globals, { to: server.dir, backup: manifest.id }).catch(
+        (error: unknown) => error,
+      );
       expect(restoreError).toMatchObject({ code: "VERIFY_FAILED" });
       expect(String((restoreError as Error).message)).toContain(victim.path);
       // Rolled back: the target did not exist before, so it does not exist after.
@@ -124,11 +144,15 @@ describe("incremental backups, damage, interruption and retention", { timeout: 3
     });
     const result = await child;
     expect(result.signal).toBe("SIGKILL");
-    const killedId = (await listAll(fixture.storage, "backups/")).find((key) => !before.includes(key) && key.includes("/data/"))?.split("/")[1];
+    const killedId = (await listAll(fixture.storage, "backups/"))
+      .find((key) => !before.includes(key) && key.includes("/data/"))
+      ?.split("/")[1];
     expect(killedId).toBeDefined();
     expect(await fixture.storage.stat(`backups/${killedId}/manifest.json`)).toBeUndefined();
 
-    const listed = ((await runBackups(fixture.globals)).json as { backups: { id: string }[] }).backups.map((entry) => entry.id);
+    const listed = ((await runBackups(fixture.globals)).json as { backups: { id: string }[] }).backups.map(
+      (entry) => entry.id,
+    );
     expect(listed).toEqual([ids.full, ids.incr]);
 
     // A dry run of retention sees the leftovers of the killed run and deletes nothing.
@@ -136,11 +160,14 @@ describe("incremental backups, damage, interruption and retention", { timeout: 3
     expect(dry.leftovers).toEqual([`backups/${killedId}/`]);
     expect((await listAll(fixture.storage, `backups/${killedId}/`)).length).toBeGreaterThan(0);
 
-    // The next backup (its stale lock taken over) succeeds on the last complete parent, and its expire removes the leftovers.
+    // The next backup (its stale lock taken over) succeeds on the last complete parent, and its expire removes the
+    // leftovers.
     const next = await backup("incr");
     expect(next.parent).toBe(ids.incr);
     ids.next = next.id;
-    expect(((await runBackups(fixture.globals)).json as { backups: { id: string }[] }).backups.map((entry) => entry.id)).toEqual([ids.full, ids.incr, next.id]);
+    expect(
+      ((await runBackups(fixture.globals)).json as { backups: { id: string }[] }).backups.map((entry) => entry.id),
+    ).toEqual([ids.full, ids.incr, next.id]);
     expect(await listAll(fixture.storage, `backups/${killedId}/`)).toEqual([]);
   });
 
@@ -148,13 +175,18 @@ describe("incremental backups, damage, interruption and retention", { timeout: 3
     const second = await backup("full");
     const config = { ...fixture.config.config, backup: { ...fixture.config.config.backup, retention: { full: 1 } } };
     const path = join(repoDir, "..", "retention-1.yml");
-    await writeFile(path, stringify({ repository: config.repository, postgres: config.postgres, backup: { retention: { full: 1 } } }));
+    await writeFile(
+      path,
+      stringify({ repository: config.repository, postgres: config.postgres, backup: { retention: { full: 1 } } }),
+    );
     const globals = { ...fixture.globals, config: path };
     const dry = (await runExpire(globals, { dryRun: true })).json as { expiredBackups: string[]; walFiles: string[] };
     expect(dry.expiredBackups).toEqual([ids.full, ids.incr, ids.next]);
     expect(((await runBackups(globals)).json as { backups: unknown[] }).backups).toHaveLength(4);
     await runExpire(globals, {});
-    expect(((await runBackups(globals)).json as { backups: { id: string }[] }).backups.map((entry) => entry.id)).toEqual([second.id]);
+    expect(
+      ((await runBackups(globals)).json as { backups: { id: string }[] }).backups.map((entry) => entry.id),
+    ).toEqual([second.id]);
     expect(await listAll(fixture.storage, `backups/${ids.full}/`)).toEqual([]);
     const manifest = await readManifest(fixture.storage, second.id);
     const wal = (await listWal(fixture.storage)).filter((object) => object.kind !== "history");

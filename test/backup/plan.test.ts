@@ -3,12 +3,33 @@ import { backupLockPath, makeBackupId } from "../../src/backup/backup-id.js";
 import { groupChains } from "../../src/backup/chains.js";
 import { isExcluded, unloggedRelationFiles } from "../../src/backup/exclusions.js";
 import { decodeManifest, encodeManifest, type BackupManifest, type ManifestFile } from "../../src/backup/manifest.js";
-import { BUNDLE_SIZE, fileDigest, isUnchanged, MTIME_MARGIN_MS, PIECE_SIZE, planBackup } from "../../src/backup/plan.js";
+import {
+  BUNDLE_SIZE,
+  fileDigest,
+  isUnchanged,
+  MTIME_MARGIN_MS,
+  PIECE_SIZE,
+  planBackup,
+} from "../../src/backup/plan.js";
 import type { FoundFile } from "../../src/backup/walk.js";
 import { sha256Of } from "../../src/crypto/hash.js";
 
-const found = (path: string, size: number, mtimeMs = 1_000_000): FoundFile => ({ path, absolute: `/data/${path}`, size, mode: 0o600, mtimeMs });
-const entry = (file: FoundFile, storedIn = "20260101T000000F"): ManifestFile => ({ path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, sha256: "x", storedIn, pieces: [] });
+const found = (path: string, size: number, mtimeMs = 1_000_000): FoundFile => ({
+  path,
+  absolute: `/data/${path}`,
+  size,
+  mode: 0o600,
+  mtimeMs,
+});
+const entry = (file: FoundFile, storedIn = "20260101T000000F"): ManifestFile => ({
+  path: file.path,
+  size: file.size,
+  mode: file.mode,
+  mtimeMs: file.mtimeMs,
+  sha256: "x",
+  storedIn,
+  pieces: [],
+});
 
 describe("exclusions", () => {
   it.each([
@@ -38,16 +59,30 @@ describe("exclusions", () => {
   });
 
   it("skips every fork but _init of unlogged relations", () => {
-    expect([...unloggedRelationFiles(["100", "100_init", "100_fsm", "100.1", "200", "200_vm"])].sort()).toEqual(["100", "100.1", "100_fsm"]);
+    expect([...unloggedRelationFiles(["100", "100_init", "100_fsm", "100.1", "200", "200_vm"])].sort()).toEqual([
+      "100",
+      "100.1",
+      "100_fsm",
+    ]);
   });
 });
 
 describe("planBackup", () => {
   it("bundles small files and cuts large ones into 16 MiB pieces, large pieces first", () => {
-    const files = [found("a", 10), found("b", 0), found("big", PIECE_SIZE * 2 + 5), found("c", BUNDLE_SIZE - 5), found("d", 100)];
+    const files = [
+      found("a", 10),
+      found("b", 0),
+      found("big", PIECE_SIZE * 2 + 5),
+      found("c", BUNDLE_SIZE - 5),
+      found("d", 100),
+    ];
     const plan = planBackup(files);
     expect(plan.copied).toHaveLength(5);
-    expect(plan.jobs.map((job) => job.pieces.map((piece) => `${plan.copied[piece.file]?.path}@${piece.offset}+${piece.length}`))).toEqual([
+    expect(
+      plan.jobs.map((job) =>
+        job.pieces.map((piece) => `${plan.copied[piece.file]?.path}@${piece.offset}+${piece.length}`),
+      ),
+    ).toEqual([
       [`big@0+${PIECE_SIZE}`],
       [`big@${PIECE_SIZE}+${PIECE_SIZE}`],
       [`big@${PIECE_SIZE * 2}+5`],
@@ -59,20 +94,27 @@ describe("planBackup", () => {
     expect(plan.copyBytes).toBe(PIECE_SIZE * 2 + 5 + 10 + BUNDLE_SIZE - 5 + 100);
   });
 
-  it("references a file only when size and mtime match and the mtime is older than the previous start minus the margin", () => {
-    const start = 10_000_000;
-    const old = found("old", 8192, start - MTIME_MARGIN_MS - 1);
-    const recent = found("recent", 8192, start - MTIME_MARGIN_MS + 1);
-    expect(isUnchanged(old, entry(old), start)).toBe(true);
-    expect(isUnchanged(recent, entry(recent), start)).toBe(false);
-    expect(isUnchanged(old, { ...entry(old), size: 1 }, start)).toBe(false);
-    expect(isUnchanged(old, { ...entry(old), mtimeMs: old.mtimeMs - 1 }, start)).toBe(false);
-    expect(isUnchanged(old, undefined, start)).toBe(false);
-    const previous = { files: [entry(old), entry(recent)], startedAt: new Date(start).toISOString() } as unknown as BackupManifest;
-    const plan = planBackup([old, recent, found("new", 5)], previous);
-    expect(plan.referenced.map((file) => file.path)).toEqual(["old"]);
-    expect(plan.copied.map((file) => file.path)).toEqual(["recent", "new"]);
-  });
+  it(
+    "references a file only when size and mtime match and the mtime " +
+      "is older than the previous start minus the margin",
+    () => {
+      const start = 10_000_000;
+      const old = found("old", 8192, start - MTIME_MARGIN_MS - 1);
+      const recent = found("recent", 8192, start - MTIME_MARGIN_MS + 1);
+      expect(isUnchanged(old, entry(old), start)).toBe(true);
+      expect(isUnchanged(recent, entry(recent), start)).toBe(false);
+      expect(isUnchanged(old, { ...entry(old), size: 1 }, start)).toBe(false);
+      expect(isUnchanged(old, { ...entry(old), mtimeMs: old.mtimeMs - 1 }, start)).toBe(false);
+      expect(isUnchanged(old, undefined, start)).toBe(false);
+      const previous = {
+        files: [entry(old), entry(recent)],
+        startedAt: new Date(start).toISOString(),
+      } as unknown as BackupManifest;
+      const plan = planBackup([old, recent, found("new", 5)], previous);
+      expect(plan.referenced.map((file) => file.path)).toEqual(["old"]);
+      expect(plan.copied.map((file) => file.path)).toEqual(["recent", "new"]);
+    },
+  );
 
   it("digests one piece as its SHA-256 and several as a hash list", () => {
     const one = sha256Of("piece");
@@ -89,7 +131,9 @@ describe("manifest envelope", () => {
     const data = encodeManifest(manifest);
     expect(decodeManifest(data, "k")).toEqual(manifest);
     const tampered = Buffer.from(data.toString().replace("20260101T000000F", "20260101T000000I"));
-    expect(() => decodeManifest(tampered, "backups/x/manifest.json")).toThrow(/unable to read manifest 'backups\/x\/manifest.json': checksum mismatch/);
+    expect(() => decodeManifest(tampered, "backups/x/manifest.json")).toThrow(
+      /unable to read manifest 'backups\/x\/manifest.json': checksum mismatch/,
+    );
     expect(() => decodeManifest(Buffer.from("{"), "k")).toThrow(/not valid JSON/);
   });
 });
@@ -102,14 +146,29 @@ describe("ids, locks and chains", () => {
   });
 
   it("puts the lock beside the data directory unless configured", () => {
-    expect(backupLockPath({ backup: { lockFile: undefined }, postgres: { dataDir: "/var/lib/postgresql/15/main" } } as never)).toBe("/var/lib/postgresql/15/.zops-backup.lock");
-    expect(backupLockPath({ backup: { lockFile: "/run/zops/b.lock" }, postgres: { dataDir: "/x/y" } } as never)).toBe("/run/zops/b.lock");
+    expect(
+      backupLockPath({
+        backup: { lockFile: undefined },
+        postgres: { dataDir: "/var/lib/postgresql/15/main" },
+      } as never),
+    ).toBe("/var/lib/postgresql/15/.zops-backup.lock");
+    expect(backupLockPath({ backup: { lockFile: "/run/zops/b.lock" }, postgres: { dataDir: "/x/y" } } as never)).toBe(
+      "/run/zops/b.lock",
+    );
   });
 
   it("groups incrementals with their full and reports orphans", () => {
     const b = (id: string, type: "full" | "incr", full: string) => ({ id, type, full }) as BackupManifest;
-    const { chains, orphans } = groupChains([b("1F", "full", "1F"), b("2I", "incr", "1F"), b("3F", "full", "3F"), b("4I", "incr", "0F")]);
-    expect(chains.map((chain) => [chain.full.id, chain.incrementals.map((item) => item.id)])).toEqual([["1F", ["2I"]], ["3F", []]]);
+    const { chains, orphans } = groupChains([
+      b("1F", "full", "1F"),
+      b("2I", "incr", "1F"),
+      b("3F", "full", "3F"),
+      b("4I", "incr", "0F"),
+    ]);
+    expect(chains.map((chain) => [chain.full.id, chain.incrementals.map((item) => item.id)])).toEqual([
+      ["1F", ["2I"]],
+      ["3F", []],
+    ]);
     expect(orphans.map((item) => item.id)).toEqual(["4I"]);
   });
 });

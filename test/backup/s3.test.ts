@@ -17,10 +17,15 @@ let fixture: BackupFixture;
 
 beforeAll(async () => {
   s3 = await startS3Server();
-  const storage = await openStorage({ repository: s3.repositoryConfig, storage: { timeoutSeconds: 10, retries: 1, retryDelayMs: 100 } });
+  const storage = await openStorage({
+    repository: s3.repositoryConfig,
+    storage: { timeoutSeconds: 10, retries: 1, retryDelayMs: 100 },
+  });
   await writeMarker(storage);
   fixture = await startBackupFixture({ repository: s3.repositoryConfig, env: { ...s3.env } });
-  await fixture.cluster.query("create table items as select g as id, md5(g::text) as body from generate_series(1, 20000) g");
+  await fixture.cluster.query(
+    "create table items as select g as id, md5(g::text) as body from generate_series(1, 20000) g",
+  );
 });
 
 afterAll(async () => {
@@ -40,7 +45,9 @@ describe("S3 repository", { timeout: 300_000 }, () => {
     try {
       const restored = await runRestore(fixture.globals, { to: server.dir, start: true, set: server.sets });
       expect((restored.json as { recovery: { state: string } }).recovery.state).toBe("promoted");
-      expect(await server.query("select count(*)::int as n, max(body) filter (where id = -1) as last from items")).toEqual([{ n: 20001, last: "after the backup" }]);
+      expect(
+        await server.query("select count(*)::int as n, max(body) filter (where id = -1) as last from items"),
+      ).toEqual([{ n: 20001, last: "after the backup" }]);
     } finally {
       await server.stop();
     }
@@ -60,7 +67,9 @@ describe("S3 repository", { timeout: 300_000 }, () => {
 
     const server = await restoredServer(fixture.cluster, "restore-gap");
     try {
-      const error = await runRestore(fixture.globals, { to: server.dir, start: true, set: server.sets }).catch((caught: unknown) => caught);
+      const error = await runRestore(fixture.globals, { to: server.dir, start: true, set: server.sets }).catch(
+        (caught: unknown) => caught,
+      );
       expect(error).toMatchObject({ code: "VERIFY_FAILED" });
       // wal-fetch refuses to end recovery at a hole, PostgreSQL stops, and the failure names the segment.
       expect(String((error as Error).message)).toContain(missing);

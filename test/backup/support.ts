@@ -15,11 +15,27 @@ export interface BackupFixture {
   destroy(): Promise<void>;
 }
 
-// Starts a cluster with archive_command = zops wal-push and a file repository (or the given repository section), config written before the first archive.
-export const startBackupFixture = async (options: { repository?: Record<string, unknown>; backup?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<BackupFixture> => {
+/**
+ * Starts a cluster with archive_command = zops wal-push and a file repository (or the given repository section), config
+ * written before the first archive.
+ */
+export const startBackupFixture = async (
+  options: {
+    repository?: Record<string, unknown>;
+    backup?: Record<string, unknown>;
+    env?: Record<string, string>;
+  } = {},
+): Promise<BackupFixture> => {
   const repository = options.repository ?? { url: (await makeFileRepository()).url };
-  const cluster = await startCluster({ start: false, env: options.env, settings: { archive_mode: "on", archive_timeout: 0, max_wal_size: "'256MB'" } });
-  const real = await writeTestConfig(repository, { postgres: { ...cluster.postgresConfig }, backup: { processes: 2, archiveTimeoutSeconds: 60, ...options.backup } });
+  const cluster = await startCluster({
+    start: false,
+    env: options.env,
+    settings: { archive_mode: "on", archive_timeout: 0, max_wal_size: "'256MB'" },
+  });
+  const real = await writeTestConfig(repository, {
+    postgres: { ...cluster.postgresConfig },
+    backup: { processes: 2, archiveTimeoutSeconds: 60, ...options.backup },
+  });
   await cluster.configure({ archive_command: archiveCommand(real) });
   await cluster.start();
   const storage = await storageOf(real);
@@ -35,13 +51,21 @@ export const startBackupFixture = async (options: { repository?: Record<string, 
   };
 };
 
-// Runs pgbench as the cluster's OS user (initialize with `-i -s N`, or load with `-T seconds`).
-export const pgbench = (cluster: TestCluster, args: readonly string[]) => cluster.exec("pgbench", [...args, "postgres"], { timeoutMs: 300_000 });
+/** Runs pgbench as the cluster's OS user (initialize with `-i -s N`, or load with `-T seconds`). */
+export const pgbench = (cluster: TestCluster, args: readonly string[]) =>
+  cluster.exec("pgbench", [...args, "postgres"], { timeoutMs: 300_000 });
 
-// A fingerprint of the pgbench data: row counts and balance sums (equal fingerprints = same data at the recovery target).
+/**
+ * A fingerprint of the pgbench data: row counts and balance sums (equal fingerprints = same data at the recovery
+ * target).
+ */
 export const fingerprint = async (query: (sql: string) => Promise<Record<string, unknown>[]>): Promise<string> => {
   const rows = await query(
-    "select (select count(*) from pgbench_accounts)::text as accounts, (select sum(abalance) from pgbench_accounts)::text as abal, (select count(*) from pgbench_history)::text as history, (select sum(tbalance) from pgbench_tellers)::text as tbal, (select sum(bbalance) from pgbench_branches)::text as bbal",
+    "select (select count(*) from pgbench_accounts)::text as " +
+      "accounts, (select sum(abalance) from pgbench_accounts)::text as " +
+      "abal, (select count(*) from pgbench_history)::text as history, " +
+      "(select sum(tbalance) from pgbench_tellers)::text as tbal, " +
+      "(select sum(bbalance) from pgbench_branches)::text as bbal",
   );
   return JSON.stringify(rows[0]);
 };
@@ -55,8 +79,11 @@ export interface RestoredServer {
   stop(): Promise<void>;
 }
 
-// Settings (`--set` values) and helpers for a restored cluster on its own port and socket directory.
-export const restoredServer = async (cluster: TestCluster, label: string): Promise<RestoredServer & { sets: string[] }> => {
+/** Settings (`--set` values) and helpers for a restored cluster on its own port and socket directory. */
+export const restoredServer = async (
+  cluster: TestCluster,
+  label: string,
+): Promise<RestoredServer & { sets: string[] }> => {
   const root = await makeTempDir(label);
   const dir = join(root, "data");
   const socketDir = root;
@@ -77,11 +104,29 @@ export const restoredServer = async (cluster: TestCluster, label: string): Promi
       }
     },
     stop: async () => {
-      await run(join(cluster.binDir, "pg_ctl"), ["stop", "-D", dir, "-m", "immediate", "-w"], { uid: cluster.runAs?.uid, gid: cluster.runAs?.gid, reject: false });
+      await run(join(cluster.binDir, "pg_ctl"), ["stop", "-D", dir, "-m", "immediate", "-w"], {
+        uid: cluster.runAs?.uid,
+        gid: cluster.runAs?.gid,
+        reject: false,
+      });
     },
   };
 };
 
-// Runs pg_amcheck on every database of a server (heap and btree); returns its result.
+/** Runs pg_amcheck on every database of a server (heap and btree); returns its result. */
 export const amcheck = (cluster: TestCluster, server: { port: number; socketDir: string }) =>
-  run(join(cluster.binDir, "pg_amcheck"), ["--all", "--install-missing", "--heapallindexed", "-h", server.socketDir, "-p", String(server.port), "-U", "postgres"], { uid: cluster.runAs?.uid, gid: cluster.runAs?.gid, reject: false });
+  run(
+    join(cluster.binDir, "pg_amcheck"),
+    [
+      "--all",
+      "--install-missing",
+      "--heapallindexed",
+      "-h",
+      server.socketDir,
+      "-p",
+      String(server.port),
+      "-U",
+      "postgres",
+    ],
+    { uid: cluster.runAs?.uid, gid: cluster.runAs?.gid, reject: false },
+  );

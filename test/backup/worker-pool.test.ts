@@ -31,7 +31,11 @@ const roundTrip = async (pool: WorkerPool) => {
       { absolute: join(dir, "gone"), offset: 0, length: 10 },
     ],
   });
-  expect(packed.pieces.map((piece) => [piece.size, piece.vanished])).toEqual([[1000, false], [170_000, false], [0, true]]);
+  expect(packed.pieces.map((piece) => [piece.size, piece.vanished])).toEqual([
+    [1000, false],
+    [170_000, false],
+    [0, true],
+  ]);
   expect(packed.pieces[0]?.sha256).toBe(sha256Of(small));
   expect(packed.pieces[1]?.sha256).toBe(sha256Of(large.subarray(100_000)));
   expect(packed.sha256).toBe(sha256Of(packed.data));
@@ -48,8 +52,25 @@ const roundTrip = async (pool: WorkerPool) => {
     key: "k",
     objectSha256: packed.sha256,
     pieces: [
-      { path: "small", absolute: join(dir, "out", "small"), fileOffset: 0, frameOffset: first.frameOffset, frameLength: first.frameLength, size: first.size, sha256: first.sha256, whole: { mode: 0o640, mtimeMs: 1_700_000_000_000 } },
-      { path: "large", absolute: join(dir, "out", "large"), fileOffset: 100_000, frameOffset: second.frameOffset, frameLength: second.frameLength, size: second.size, sha256: second.sha256 },
+      {
+        path: "small",
+        absolute: join(dir, "out", "small"),
+        fileOffset: 0,
+        frameOffset: first.frameOffset,
+        frameLength: first.frameLength,
+        size: first.size,
+        sha256: first.sha256,
+        whole: { mode: 0o640, mtimeMs: 1_700_000_000_000 },
+      },
+      {
+        path: "large",
+        absolute: join(dir, "out", "large"),
+        fileOffset: 100_000,
+        frameOffset: second.frameOffset,
+        frameLength: second.frameLength,
+        size: second.size,
+        sha256: second.sha256,
+      },
     ],
   });
   expect(problems).toEqual([]);
@@ -58,13 +79,52 @@ const roundTrip = async (pool: WorkerPool) => {
 
   const damaged = Buffer.from(packed.data);
   damaged[second.frameOffset + 20] = (damaged[second.frameOffset + 20] ?? 0) ^ 0xff;
-  const found = await pool.run({ kind: "unpack", data: damaged, key: "obj", objectSha256: packed.sha256, pieces: [{ path: "base/1/1234", fileOffset: 0, frameOffset: second.frameOffset, frameLength: second.frameLength, size: second.size, sha256: second.sha256 }] });
+  const found = await pool.run({
+    kind: "unpack",
+    data: damaged,
+    key: "obj",
+    objectSha256: packed.sha256,
+    pieces: [
+      {
+        path: "base/1/1234",
+        fileOffset: 0,
+        frameOffset: second.frameOffset,
+        frameLength: second.frameLength,
+        size: second.size,
+        sha256: second.sha256,
+      },
+    ],
+  });
   expect(found[0]?.message).toMatch(/object 'obj' checksum mismatch .* it holds 'base\/1\/1234'/);
-  const pieceOnly = await pool.run({ kind: "unpack", data: Buffer.from(damaged), key: "obj", pieces: [{ path: "base/1/1234", fileOffset: 0, frameOffset: second.frameOffset, frameLength: second.frameLength, size: second.size, sha256: second.sha256 }] });
+  const pieceOnly = await pool.run({
+    kind: "unpack",
+    data: Buffer.from(damaged),
+    key: "obj",
+    pieces: [
+      {
+        path: "base/1/1234",
+        fileOffset: 0,
+        frameOffset: second.frameOffset,
+        frameLength: second.frameLength,
+        size: second.size,
+        sha256: second.sha256,
+      },
+    ],
+  });
   expect(pieceOnly[0]?.message).toMatch(/file 'base\/1\/1234'/);
 
-  expect(await pool.run({ kind: "match", pieces: [{ absolute: join(dir, "small"), offset: 0, length: 1000, sha256: sha256Of(small) }] })).toBe(true);
-  expect(await pool.run({ kind: "match", pieces: [{ absolute: join(dir, "small"), offset: 0, length: 1000, sha256: sha256Of("other") }] })).toBe(false);
+  expect(
+    await pool.run({
+      kind: "match",
+      pieces: [{ absolute: join(dir, "small"), offset: 0, length: 1000, sha256: sha256Of(small) }],
+    }),
+  ).toBe(true);
+  expect(
+    await pool.run({
+      kind: "match",
+      pieces: [{ absolute: join(dir, "small"), offset: 0, length: 1000, sha256: sha256Of("other") }],
+    }),
+  ).toBe(false);
 };
 
 describe("worker pool", () => {
@@ -86,6 +146,8 @@ describe("worker pool", () => {
   });
 
   it("names the missing worker script", () => {
-    expect(() => locateWorker("file:///nowhere/chunks/x.js")).toThrow(/zops-worker.js\) was not found near \/nowhere\/chunks/);
+    expect(() => locateWorker("file:///nowhere/chunks/x.js")).toThrow(
+      /zops-worker.js\) was not found near \/nowhere\/chunks/,
+    );
   });
 });

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type TestCluster } from "../support/postgres.js";
 import { makeTempDir } from "../support/temp.js";
-import { archiveCommand, generateSegments, makeFileRepository, runZops, waitArchived, writeTestConfig, type WalTestConfig } from "../wal/support.js";
+import {
+  archiveCommand,
+  generateSegments,
+  makeFileRepository,
+  runZops,
+  waitArchived,
+  writeTestConfig,
+  type WalTestConfig,
+} from "../wal/support.js";
 
 // `zops check` against real clusters: healthy archiving (OK, exit 0), failing archiving (WARNING, exit 1),
 // a broken repository (CRITICAL, exit 2), PostgreSQL unreachable (UNKNOWN, exit 3), in every format.
@@ -49,31 +57,63 @@ describe("zops check", () => {
     expect(text.stdout).toMatch(/Overall: OK/);
 
     const json = await runZops(["--config", healthyConfig.path, "check", "--only", ARCHIVE_PROBES, "--format", "json"]);
-    const report = JSON.parse(json.stdout) as { status: string; exitCode: number; probes: { name: string; status: string; metrics: Record<string, number> }[] };
+    const report = JSON.parse(json.stdout) as {
+      status: string;
+      exitCode: number;
+      probes: { name: string; status: string; metrics: Record<string, number> }[];
+    };
     expect(report.status).toBe("ok");
-    expect(report.probes.map((probe) => probe.name)).toEqual(["repository", "archive-settings", "archiver", "ready-backlog", "last-archived"]);
+    expect(report.probes.map((probe) => probe.name)).toEqual([
+      "repository",
+      "archive-settings",
+      "archiver",
+      "ready-backlog",
+      "last-archived",
+    ]);
     const archiver = report.probes.find((probe) => probe.name === "archiver");
     expect(archiver?.metrics.wal_failed_count).toBe(0);
     expect(archiver?.metrics.wal_archived_count).toBeGreaterThanOrEqual(2);
 
-    const nagios = await runZops(["--config", healthyConfig.path, "check", "--only", ARCHIVE_PROBES, "--format", "nagios"]);
+    const nagios = await runZops([
+      "--config",
+      healthyConfig.path,
+      "check",
+      "--only",
+      ARCHIVE_PROBES,
+      "--format",
+      "nagios",
+    ]);
     expect(nagios.exitCode).toBe(0);
     expect(nagios.stdout.trim().split("\n")).toHaveLength(1);
     expect(nagios.stdout).toMatch(/^ZOPS OK - all 5 checks OK \| .*'wal_ready_count'=0;16;64/);
 
-    const prom = await runZops(["--config", healthyConfig.path, "check", "--only", ARCHIVE_PROBES, "--format", "prometheus"]);
+    const prom = await runZops([
+      "--config",
+      healthyConfig.path,
+      "check",
+      "--only",
+      ARCHIVE_PROBES,
+      "--format",
+      "prometheus",
+    ]);
     expect(prom.exitCode).toBe(0);
     expect(prom.stdout).toContain('zops_check_status{probe="last-archived"} 0');
     expect(prom.stdout).toMatch(/^zops_wal_failed_count 0$/m);
     expect(prom.stdout).toMatch(/^zops_check_timestamp_seconds \d+$/m);
-    for (const line of prom.stdout.trim().split("\n")) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{probe="[a-z-]+"\})? -?[\d.e+]+)$/);
+    for (const line of prom.stdout.trim().split("\n"))
+      expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{probe="[a-z-]+"\})? -?[\d.e+]+)$/);
   });
 
   it("warns (exit 1) while archiving fails and WAL waits, with thresholds from the check: section", async () => {
-    const config = await writeTestConfig({ url: repoUrl }, { postgres: failing.postgresConfig, check: { readyWarn: 1, readyCritical: 50 } });
+    const config = await writeTestConfig(
+      { url: repoUrl },
+      { postgres: failing.postgresConfig, check: { readyWarn: 1, readyCritical: 50 } },
+    );
     const nagios = await runZops(["--config", config.path, "check", "--only", ARCHIVE_PROBES, "--format", "nagios"]);
     expect(nagios.exitCode, nagios.stdout).toBe(1);
-    expect(nagios.stdout).toMatch(/^ZOPS WARNING - archiver: archiving is failing: last failure 0000000100000000000000\w\w/);
+    expect(nagios.stdout).toMatch(
+      /^ZOPS WARNING - archiver: archiving is failing: last failure 0000000100000000000000\w\w/,
+    );
     expect(nagios.stdout).toMatch(/ready-backlog: 1 WAL file\(s\) waiting/);
     expect(nagios.stdout).toMatch(/'wal_ready_count'=1;1;50/);
     const prom = await runZops(["--config", config.path, "check", "--only", ARCHIVE_PROBES, "--format", "prometheus"]);
@@ -94,7 +134,10 @@ describe("zops check", () => {
       const json = await runZops(["--config", healthyConfig.path, "--json", "check"]);
       expect(json.exitCode).toBe(2);
       const report = JSON.parse(json.stdout) as { probes: { name: string; status: string; message: string }[] };
-      expect(report.probes.find((probe) => probe.name === "archive-settings")).toMatchObject({ status: "critical", message: expect.stringContaining("does not run zops wal-push") });
+      expect(report.probes.find((probe) => probe.name === "archive-settings")).toMatchObject({
+        status: "critical",
+        message: expect.stringContaining("does not run zops wal-push"),
+      });
     } finally {
       await healthy.query("alter system reset archive_command");
       await healthy.query("select pg_reload_conf()");

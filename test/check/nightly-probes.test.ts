@@ -17,7 +17,9 @@ const drillReport = (finishedAt: Date, ok: boolean): DrillReport => ({
   startedAt: finishedAt.toISOString(),
   finishedAt: finishedAt.toISOString(),
   ok,
-  checks: ok ? [{ name: "WAL replay", status: "pass", message: "replayed" }] : [{ name: "pg_amcheck", status: "fail", message: "heap corruption in app.messages" }],
+  checks: ok
+    ? [{ name: "WAL replay", status: "pass", message: "replayed" }]
+    : [{ name: "pg_amcheck", status: "fail", message: "heap corruption in app.messages" }],
   rto: { totalMs: 42_000, downloadMs: 20_000, replayMs: 20_000, firstQueryMs: 5 },
   rpo: { lastTransactionAt: finishedAt.toISOString(), seconds: 12 },
   replay: { reachedLsn: "0/5000000", newestArchivedSegment: "000000010000000000000005" },
@@ -28,9 +30,20 @@ const drillReport = (finishedAt: Date, ok: boolean): DrillReport => ({
 describe("zops check: backup age, WAL chain and drill", () => {
   let fixture: BackupFixture;
   // The check's clock is injected: ages are set, never raced against the wall clock.
-  const check = async (thresholds: Record<string, number> = {}, format: "nagios" | "json" = "nagios", now = new Date()) => {
-    const config = await writeTestConfig({ url: fixture.config.config.repository.url }, { postgres: fixture.cluster.postgresConfig, check: thresholds });
-    return runCheck({ config: config.path, json: false, verbose: false }, { format, only: "backup-age,wal-chain,drill" }, { now: () => now });
+  const check = async (
+    thresholds: Record<string, number> = {},
+    format: "nagios" | "json" = "nagios",
+    now = new Date(),
+  ) => {
+    const config = await writeTestConfig(
+      { url: fixture.config.config.repository.url },
+      { postgres: fixture.cluster.postgresConfig, check: thresholds },
+    );
+    return runCheck(
+      { config: config.path, json: false, verbose: false },
+      { format, only: "backup-age,wal-chain,drill" },
+      { now: () => now },
+    );
   };
   const hoursAfter = (iso: string, hours: number) => new Date(Date.parse(iso) + hours * 3600_000);
 
@@ -56,17 +69,28 @@ describe("zops check: backup age, WAL chain and drill", () => {
     expect(fresh.text).toMatch(/^ZOPS OK/);
     expect(fresh.exitCode).toBe(0);
 
-    const staleBackupWarn = await check({ backupWarnHours: 2, backupCriticalHours: 4 }, "nagios", hoursAfter(stoppedAt, 3));
+    const staleBackupWarn = await check(
+      { backupWarnHours: 2, backupCriticalHours: 4 },
+      "nagios",
+      hoursAfter(stoppedAt, 3),
+    );
     expect(staleBackupWarn.exitCode).toBe(1);
     expect(staleBackupWarn.text).toMatch(/^ZOPS WARNING - backup-age: last backup \S+ \(full\) finished 3\.0 h ago/);
-    const staleBackupCrit = await check({ backupWarnHours: 2, backupCriticalHours: 4 }, "nagios", hoursAfter(stoppedAt, 5));
+    const staleBackupCrit = await check(
+      { backupWarnHours: 2, backupCriticalHours: 4 },
+      "nagios",
+      hoursAfter(stoppedAt, 5),
+    );
     expect(staleBackupCrit.exitCode).toBe(2);
     expect(staleBackupCrit.text).toMatch(/^ZOPS CRITICAL - backup-age: last backup \S+ \(full\) finished 5\.0 h ago/);
 
     // Only the newest report (by id) counts: store a newer one whose drill finished 10 days before the check.
     const checkedAt = hoursAfter(stoppedAt, 1);
     const newer = drillReport(new Date(Date.parse(stoppedAt) + 1000), true);
-    await storeDrillReport(fixture.storage, { ...newer, finishedAt: new Date(checkedAt.getTime() - 10 * 86400_000).toISOString() });
+    await storeDrillReport(fixture.storage, {
+      ...newer,
+      finishedAt: new Date(checkedAt.getTime() - 10 * 86400_000).toISOString(),
+    });
     const staleDrill = await check({}, "nagios", checkedAt);
     expect(staleDrill.exitCode).toBe(1);
     expect(staleDrill.text).toMatch(/drill: last drill \S+ passed 10\.0 days ago/);

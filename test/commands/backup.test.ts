@@ -25,7 +25,11 @@ describe("zops backup / backups / expire / verify / restore (CLI)", { timeout: 3
   it("an incremental with nothing to build on becomes a full, and --json says so", async () => {
     const result = await zops(["--json", "backup", "--type", "incr"]);
     expect(result.exitCode, String(result.stderr)).toBe(0);
-    const json = JSON.parse(String(result.stdout)) as { ok: boolean; database: { id: string; type: string; note: string; walStart: string }; expire: { applied: boolean } };
+    const json = JSON.parse(String(result.stdout)) as {
+      ok: boolean;
+      database: { id: string; type: string; note: string; walStart: string };
+      expire: { applied: boolean };
+    };
     expect(json.ok).toBe(true);
     expect(json.database.type).toBe("full");
     expect(json.database.note).toMatch(/no earlier backup/);
@@ -58,7 +62,15 @@ describe("zops backup / backups / expire / verify / restore (CLI)", { timeout: 3
 
   it("refuses to run while another backup holds the lock (exit 5)", async () => {
     const lock = backupLockPath(fixture.config.config);
-    await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: "zops backup" }));
+    await writeFile(
+      lock,
+      JSON.stringify({
+        pid: process.pid,
+        host: hostname(),
+        startedAt: new Date().toISOString(),
+        command: "zops backup",
+      }),
+    );
     try {
       const result = await zops(["backup"]);
       expect(result.exitCode).toBe(5);

@@ -10,7 +10,18 @@ import { startS3Server, type TestS3Server } from "../support/s3.js";
 import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { writeRepoConfig } from "./repo-helpers.js";
 
-const OPERATIONS = ["read the repository marker", "put a small object", "get it back", "ranged get", "stat", "list by prefix", "large streamed put (multipart)", "overwrite an existing key", "get a missing key", "delete (twice: idempotent)"];
+const OPERATIONS = [
+  "read the repository marker",
+  "put a small object",
+  "get it back",
+  "ranged get",
+  "stat",
+  "list by prefix",
+  "large streamed put (multipart)",
+  "overwrite an existing key",
+  "get a missing key",
+  "delete (twice: idempotent)",
+];
 
 interface CheckJson {
   ok: boolean;
@@ -48,22 +59,29 @@ describe("zops repo check", () => {
 
   it("passes on S3 with a multipart upload and cleans its prefix", async () => {
     const target = s3.withPrefix("check-ok");
-    const result = await runRepoCheck(await writeRepoConfig(dir, target.repositoryConfig, { timeoutSeconds: 10, retries: 1, retryDelayMs: 50 }));
+    const result = await runRepoCheck(
+      await writeRepoConfig(dir, target.repositoryConfig, { timeoutSeconds: 10, retries: 1, retryDelayMs: 50 }),
+    );
     const json = result.json as CheckJson;
     expect(result.exitCode, result.text).toBe(0);
     expect(json.results.find((row) => row.operation.startsWith("large"))?.detail).toMatch(/multipart upload/);
     expect(json.results[0]?.detail).toMatch(/no zops-repository.json yet/);
-    const storage = await openStorage({ repository: target.repositoryConfig, storage: { timeoutSeconds: 5, retries: 0, retryDelayMs: 50 } });
+    const storage = await openStorage({
+      repository: target.repositoryConfig,
+      storage: { timeoutSeconds: 5, retries: 0, retryDelayMs: 50 },
+    });
     expect(await listAll(storage, "")).toEqual([]);
     await storage.close?.();
   });
 
-  it("fails with the storage exit code within the timeout when S3 is stopped, skipping what depends on put", async () => {
+  it("fails with the storage exit code when S3 is stopped, skipping what depends on put", async () => {
     const other = await startS3Server();
     await other.stop();
     try {
       const started = performance.now();
-      const result = await runRepoCheck(await writeRepoConfig(dir, other.repositoryConfig, { timeoutSeconds: 1, retries: 0, retryDelayMs: 50 }));
+      const result = await runRepoCheck(
+        await writeRepoConfig(dir, other.repositoryConfig, { timeoutSeconds: 1, retries: 0, retryDelayMs: 50 }),
+      );
       expect(performance.now() - started).toBeLessThan(8000);
       const json = result.json as CheckJson;
       expect(result.exitCode).toBe(6);
@@ -87,7 +105,16 @@ describe("zops repo check", () => {
     const port = (server.address() as { port: number }).port;
     try {
       const started = performance.now();
-      const result = await runRepoCheck(await writeRepoConfig(dir, { url: "s3://bucket/p", s3: { endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", forcePathStyle: true } }, { timeoutSeconds: 1, retries: 0, retryDelayMs: 50 }));
+      const result = await runRepoCheck(
+        await writeRepoConfig(
+          dir,
+          {
+            url: "s3://bucket/p",
+            s3: { endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", forcePathStyle: true },
+          },
+          { timeoutSeconds: 1, retries: 0, retryDelayMs: 50 },
+        ),
+      );
       expect(performance.now() - started).toBeLessThan(8000);
       expect(result.exitCode).toBe(6);
       expect(result.text).toMatch(/timed out after 1 s/);

@@ -53,12 +53,20 @@ describe("zops repo init", () => {
     const globals = await writeRepoConfig(dir, s3.withPrefix("init-one").repositoryConfig);
     const result = await runRepoInit(globals);
     expect(result.json).toMatchObject({ ok: true, location: `s3://${s3.bucket}/init-one` });
-    const storage = await openStorage({ repository: { ...s3.withPrefix("init-one").repositoryConfig }, storage: { timeoutSeconds: 5, retries: 0, retryDelayMs: 50 } });
+    const storage = await openStorage({
+      repository: { ...s3.withPrefix("init-one").repositoryConfig },
+      storage: { timeoutSeconds: 5, retries: 0, retryDelayMs: 50 },
+    });
     expect(await listAll(storage, "")).toEqual([MARKER_KEY]);
     expect((await thrownBy(() => runRepoInit(globals))).message).toMatch(/already a zops repository/);
-    const foreign = await openStorage({ repository: { ...s3.withPrefix("foreign").repositoryConfig }, storage: { timeoutSeconds: 5, retries: 0, retryDelayMs: 50 } });
+    const foreign = await openStorage({
+      repository: { ...s3.withPrefix("foreign").repositoryConfig },
+      storage: { timeoutSeconds: 5, retries: 0, retryDelayMs: 50 },
+    });
     await foreign.put("backup.tar", "someone else's");
-    const error = await thrownBy(async () => runRepoInit(await writeRepoConfig(dir, s3.withPrefix("foreign").repositoryConfig)));
+    const error = await thrownBy(async () =>
+      runRepoInit(await writeRepoConfig(dir, s3.withPrefix("foreign").repositoryConfig)),
+    );
     expect(error.code).toBe("PRECONDITION");
     expect(error.message).toContain("(found 'backup.tar')");
     expect(await listAll(foreign, "")).toEqual(["backup.tar"]);
@@ -67,7 +75,10 @@ describe("zops repo init", () => {
   });
 
   it("fails with the storage exit code when S3 is down", async () => {
-    const globals = await writeRepoConfig(dir, { url: "s3://bucket/x", s3: { endpoint: "http://127.0.0.1:1", region: "us-east-1", forcePathStyle: true } });
+    const globals = await writeRepoConfig(dir, {
+      url: "s3://bucket/x",
+      s3: { endpoint: "http://127.0.0.1:1", region: "us-east-1", forcePathStyle: true },
+    });
     const error = await thrownBy(() => runRepoInit(globals));
     expect(error.code).toBe("STORAGE_UNREACHABLE");
     expect(error.exitCode).toBe(6);

@@ -34,7 +34,13 @@ describe("zops restore of uploads and secrets", () => {
     const config = await writeTestConfig({ url: repository.url });
     globals = { config: config.path, json: true, verbose: false };
     storage = await storageOf(config);
-    await createUploadsSnapshot(storage, { paths: [uploads()], packSizeBytes: 1 << 20, largeFileBytes: 4 << 20, compressLevel: 3, concurrency: 2 });
+    await createUploadsSnapshot(storage, {
+      paths: [uploads()],
+      packSizeBytes: 1 << 20,
+      largeFileBytes: 4 << 20,
+      compressLevel: 3,
+      concurrency: 2,
+    });
     await createSecretsArchive(storage, [join(work, "secrets.conf")], [await identityToRecipient(identity)]);
   });
 
@@ -58,8 +64,13 @@ describe("zops restore of uploads and secrets", () => {
     expect((await stat(restored)).mode & 0o777).toBe(0o600);
     const wrong = join(work, "wrong.age");
     await writeFile(wrong, `${await generateX25519Identity()}\n`);
-    const error = await runRestore(globals, { secretsTo: join(work, "out-wrong"), identity: wrong }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: expect.stringMatching(/PRECONDITION|VERIFY_FAILED/), message: expect.not.stringContaining("correct horse") });
+    const error = await runRestore(globals, { secretsTo: join(work, "out-wrong"), identity: wrong }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: expect.stringMatching(/PRECONDITION|VERIFY_FAILED/),
+      message: expect.not.stringContaining("correct horse"),
+    });
     await expect(stat(join(work, "out-wrong", work, "secrets.conf"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 
@@ -70,15 +81,27 @@ describe("zops restore of uploads and secrets", () => {
     const path = join(repoDir, packs[0] ?? "none");
     await rename(path, `${path}.moved`);
     try {
-      await expect(runVerify(globals)).rejects.toMatchObject({ code: "VERIFY_FAILED", message: expect.stringContaining(packs[0] ?? "?") });
+      await expect(runVerify(globals)).rejects.toMatchObject({
+        code: "VERIFY_FAILED",
+        message: expect.stringContaining(packs[0] ?? "?"),
+      });
     } finally {
       await rename(`${path}.moved`, path);
     }
   });
 
   it("names the missing flag for incomplete requests", async () => {
-    await expect(runRestore(globals, {})).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("nothing to restore") });
-    await expect(runRestore(globals, { secretsTo: "/tmp/x" })).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("--identity") });
-    await expect(runRestore(globals, { to: "/tmp/x", path: ["/a"] })).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("--uploads-to") });
+    await expect(runRestore(globals, {})).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringContaining("nothing to restore"),
+    });
+    await expect(runRestore(globals, { secretsTo: "/tmp/x" })).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringContaining("--identity"),
+    });
+    await expect(runRestore(globals, { to: "/tmp/x", path: ["/a"] })).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringContaining("--uploads-to"),
+    });
   });
 });

@@ -15,8 +15,17 @@ describe("validated-config cache", () => {
     expect((await stat(join(dir, "cache"))).mode & 0o777).toBe(0o700);
 
     // The entry is what answers while the file is unchanged: a doctored entry (same key) shows through.
-    const entry = JSON.parse(await readFile(cacheFile, "utf8")) as { key: string; config: { repository: { url: string } } };
-    await writeFile(cacheFile, JSON.stringify({ ...entry, config: { ...entry.config, repository: { ...entry.config.repository, url: "file:///from-cache" } } }));
+    const entry = JSON.parse(await readFile(cacheFile, "utf8")) as {
+      key: string;
+      config: { repository: { url: string } };
+    };
+    await writeFile(
+      cacheFile,
+      JSON.stringify({
+        ...entry,
+        config: { ...entry.config, repository: { ...entry.config.repository, url: "file:///from-cache" } },
+      }),
+    );
     expect((await loadConfigCached(configFile, cacheFile)).repository.url).toBe("file:///from-cache");
 
     // An entry others could have written is not trusted.

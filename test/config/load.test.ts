@@ -53,7 +53,10 @@ describe("config loading", () => {
 
   it("reports a missing file with the fix", async () => {
     const dir = await mkdtemp(join(tmpdir(), "zops-config-"));
-    await expect(loadConfig(join(dir, "none.yml"))).rejects.toMatchObject({ code: "CONFIG_INVALID", message: expect.stringContaining("no such file") });
+    await expect(loadConfig(join(dir, "none.yml"))).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      message: expect.stringContaining("no such file"),
+    });
   });
 
   it("accepts templates/zops.yml as shipped", async () => {

@@ -31,8 +31,16 @@ describe("dpkg conffile table", () => {
   });
 
   it("decides conflicts by policy and never touches kept files", () => {
-    expect([actionFor("conflict", "fail"), actionFor("conflict", "keep"), actionFor("conflict", "replace")]).toEqual(["blocked", "keep-write-dist", "replace-save-old"]);
-    expect([actionFor("kept-local-edit", "replace"), actionFor("upgrade", "keep"), actionFor("new", "fail")]).toEqual(["none", "install", "install"]);
+    expect([actionFor("conflict", "fail"), actionFor("conflict", "keep"), actionFor("conflict", "replace")]).toEqual([
+      "blocked",
+      "keep-write-dist",
+      "replace-save-old",
+    ]);
+    expect([actionFor("kept-local-edit", "replace"), actionFor("upgrade", "keep"), actionFor("new", "fail")]).toEqual([
+      "none",
+      "install",
+      "install",
+    ]);
   });
 });
 
@@ -46,18 +54,30 @@ describe("versions, templates, manifests, migrations", () => {
 
   it("renders variables and names an unknown one", () => {
     expect(renderTemplate("port = {{ port }}\n", { port: "80" }, "t")).toBe("port = 80\n");
-    expect(() => renderTemplate("x = {{nope}}", { port: "80" }, "config template 'a.tmpl'")).toThrow(/a\.tmpl' uses the unknown variable '\{\{nope\}\}'/);
+    expect(() => renderTemplate("x = {{nope}}", { port: "80" }, "config template 'a.tmpl'")).toThrow(
+      /a\.tmpl' uses the unknown variable '\{\{nope\}\}'/,
+    );
   });
 
   it("rejects manifests with '..' destinations, unknown keys or a wrong format", () => {
-    expect(() => parseReleaseManifest("format: 1\nname: a\nversion: 1\nconfigs: [{template: t, destination: ../../etc/shadow}]\n", "m")).toThrow(/configs\.0\.destination/);
+    expect(() =>
+      parseReleaseManifest(
+        "format: 1\nname: a\nversion: 1\nconfigs: [{template: t, destination: ../../etc/shadow}]\n",
+        "m",
+      ),
+    ).toThrow(/configs\.0\.destination/);
     expect(() => parseReleaseManifest("format: 1\nname: a\nversion: 1\nsurprise: true\n", "m")).toThrow(/surprise/);
     expect(() => parseReleaseManifest("format: 2\nname: a\nversion: 1\n", "m")).toThrow(/format/);
   });
 
   it("orders migrations like node-pg-migrate and tells reversible ones apart", () => {
-    expect(migrationFilesOf(["002_b.sql", ".hidden.sql", "001_a.js", "README.md"]).map((file) => file.name)).toEqual(["001_a", "002_b"]);
-    expect(hasDownMigration("a.sql", "-- Up Migration\nCREATE TABLE t();\n-- Down Migration\nDROP TABLE t;")).toBe(true);
+    expect(migrationFilesOf(["002_b.sql", ".hidden.sql", "001_a.js", "README.md"]).map((file) => file.name)).toEqual([
+      "001_a",
+      "002_b",
+    ]);
+    expect(hasDownMigration("a.sql", "-- Up Migration\nCREATE TABLE t();\n-- Down Migration\nDROP TABLE t;")).toBe(
+      true,
+    );
     expect(hasDownMigration("a.sql", "-- Up Migration\nCREATE TABLE t();")).toBe(false);
     expect(hasDownMigration("a.js", "exports.up = () => {};\nexports.down = false;")).toBe(false);
     expect(hasDownMigration("a.mjs", "export const up = () => {};\nexport async function down(pgm) {}")).toBe(true);
@@ -66,16 +86,28 @@ describe("versions, templates, manifests, migrations", () => {
 
 describe("backup freshness (pluggable catalog; tested with fake catalogs)", () => {
   const policy = (value: "off" | "warn" | "require") => ({ policy: value, maxAgeHours: 24 });
-  const at = (hoursAgo: number): BackupCatalog => ({ latestBackup: async () => ({ id: "b1", finishedAt: new Date(Date.now() - hoursAgo * 3_600_000) }) });
+  const at = (hoursAgo: number): BackupCatalog => ({
+    latestBackup: async () => ({ id: "b1", finishedAt: new Date(Date.now() - hoursAgo * 3_600_000) }),
+  });
   const none: BackupCatalog = { latestBackup: async () => undefined };
-  const broken: BackupCatalog = { latestBackup: async () => { throw new Error("bucket unreachable"); } };
+  const broken: BackupCatalog = {
+    latestBackup: async () => {
+      throw new Error("bucket unreachable");
+    },
+  };
 
   it("passes a fresh backup, warns or blocks on a stale, missing or unreadable one, and can be off", async () => {
     expect((await checkBackupFreshness(at(2), policy("require"))).status).toBe("ok");
-    expect(await checkBackupFreshness(at(30), policy("warn"))).toMatchObject({ status: "warn", message: expect.stringContaining("30.0 h old") });
+    expect(await checkBackupFreshness(at(30), policy("warn"))).toMatchObject({
+      status: "warn",
+      message: expect.stringContaining("30.0 h old"),
+    });
     expect((await checkBackupFreshness(at(30), policy("require"))).status).toBe("blocked");
     expect((await checkBackupFreshness(none, policy("require"))).status).toBe("blocked");
-    expect(await checkBackupFreshness(broken, policy("warn"))).toMatchObject({ status: "warn", message: expect.stringContaining("bucket unreachable") });
+    expect(await checkBackupFreshness(broken, policy("warn"))).toMatchObject({
+      status: "warn",
+      message: expect.stringContaining("bucket unreachable"),
+    });
     expect((await checkBackupFreshness(broken, policy("off"))).status).toBe("skipped");
   });
 });
@@ -96,8 +128,17 @@ describe("deployment links and retention", () => {
 
   it("purges beyond keep, never current, last or next", async () => {
     const dir = await mkdtemp(join(tmpdir(), "zops-purge-"));
-    const paths = deployPaths(parseConfig(`repository: {url: "file://${dir}/repo"}\ndeploy: {root: ${dir}}\n`, "t.yml").deploy);
-    const names = ["2026-01-01-00-00-00", "2026-01-02-00-00-00", "2026-01-03-00-00-00", "2026-01-04-00-00-00", "2026-01-05-00-00-00", "2026-01-06-00-00-00"];
+    const paths = deployPaths(
+      parseConfig(`repository: {url: "file://${dir}/repo"}\ndeploy: {root: ${dir}}\n`, "t.yml").deploy,
+    );
+    const names = [
+      "2026-01-01-00-00-00",
+      "2026-01-02-00-00-00",
+      "2026-01-03-00-00-00",
+      "2026-01-04-00-00-00",
+      "2026-01-05-00-00-00",
+      "2026-01-06-00-00-00",
+    ];
     for (const name of names) await mkdir(join(paths.deployments, name), { recursive: true });
     await symlink(names[0] ?? "", paths.last);
     await symlink(names[5] ?? "", paths.current);

@@ -11,10 +11,11 @@ export interface RawEntry {
   readonly size?: number;
 }
 
-const field = (header: Buffer, offset: number, length: number, value: string) => header.write(value.slice(0, length), offset, length, "utf8");
+const field = (header: Buffer, offset: number, length: number, value: string) =>
+  header.write(value.slice(0, length), offset, length, "utf8");
 const octal = (value: number, length: number) => `${value.toString(8).padStart(length - 1, "0")}\0`;
 
-// Encodes entries as a gzipped ustar archive, byte for byte as given (no path sanitising).
+/** Encodes entries as a gzipped ustar archive, byte for byte as given (no path sanitising). */
 export const rawTarball = (entries: readonly RawEntry[]): Buffer => {
   const blocks: Buffer[] = [];
   for (const entry of entries) {

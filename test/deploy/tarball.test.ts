@@ -10,7 +10,12 @@ import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { rawTarball, type RawEntry } from "./raw-tar.js";
 
 const manifest = "format: 1\nname: demo-app\nversion: 9.0.0\n";
-const top = (extra: RawEntry[]): RawEntry[] => [{ name: "demo/", type: "5" }, { name: "demo/zops-release.yml", body: manifest }, { name: "demo/app.js", body: "ok\n" }, ...extra];
+const top = (extra: RawEntry[]): RawEntry[] => [
+  { name: "demo/", type: "5" },
+  { name: "demo/zops-release.yml", body: manifest },
+  { name: "demo/app.js", body: "ok\n" },
+  ...extra,
+];
 
 // Each hostile case: entries, and the entry name the error must quote.
 const HOSTILE: [string, RawEntry[], string][] = [
@@ -18,15 +23,37 @@ const HOSTILE: [string, RawEntry[], string][] = [
   ["'..' in a path", top([{ name: "demo/../../zops-evil-dotdot", body: "x" }]), "demo/../../zops-evil-dotdot"],
   ["a symlink leaving the release", top([{ name: "demo/etc", type: "2", linkname: "../../../etc" }]), "demo/etc"],
   ["a symlink to an absolute path", top([{ name: "demo/passwd", type: "2", linkname: "/etc/passwd" }]), "demo/passwd"],
-  ["a symlink escaping through another symlink", top([{ name: "demo/self", type: "2", linkname: "." }, { name: "demo/up", type: "2", linkname: "self/.." }]), "demo/up"],
-  ["a file written through a symlink", top([{ name: "demo/lib", type: "2", linkname: "app.js" }, { name: "demo/lib/x.js", body: "x" }]), "demo/lib/x.js"],
+  [
+    "a symlink escaping through another symlink",
+    top([
+      { name: "demo/self", type: "2", linkname: "." },
+      { name: "demo/up", type: "2", linkname: "self/.." },
+    ]),
+    "demo/up",
+  ],
+  [
+    "a file written through a symlink",
+    top([
+      { name: "demo/lib", type: "2", linkname: "app.js" },
+      { name: "demo/lib/x.js", body: "x" },
+    ]),
+    "demo/lib/x.js",
+  ],
   ["a hard link", top([{ name: "demo/hard", type: "1", linkname: "demo/app.js" }]), "demo/hard"],
   ["a character device", top([{ name: "demo/null", type: "3" }]), "demo/null"],
   ["a block device", top([{ name: "demo/sda", type: "4" }]), "demo/sda"],
   ["a fifo", top([{ name: "demo/pipe", type: "6" }]), "demo/pipe"],
   ["a second top directory", top([{ name: "other/file", body: "x" }]), "other/file"],
-  ["more files than deploy.tarball.maxFiles", top(Array.from({ length: 8 }, (_, index) => ({ name: `demo/f${index}`, body: "x" }))), "demo/f"],
-  ["an unpacked size over deploy.tarball.maxUnpackedMb", top([{ name: "demo/huge.bin", size: 3 * 1024 * 1024 }]), "demo/huge.bin"],
+  [
+    "more files than deploy.tarball.maxFiles",
+    top(Array.from({ length: 8 }, (_, index) => ({ name: `demo/f${index}`, body: "x" }))),
+    "demo/f",
+  ],
+  [
+    "an unpacked size over deploy.tarball.maxUnpackedMb",
+    top([{ name: "demo/huge.bin", size: 3 * 1024 * 1024 }]),
+    "demo/huge.bin",
+  ],
 ];
 
 let dir: string;
@@ -34,7 +61,10 @@ let config: ZopsConfig;
 
 beforeAll(async () => {
   dir = await makeTempDir("tarball", { forPostgres: false });
-  const yaml = `repository: {url: "file://${dir}/repo"}\ndeploy:\n  root: ${dir}/root\n  configDir: ${dir}/etc\n  tarball: {maxFiles: 8, maxUnpackedMb: 2}\n  backup: {policy: off}\n`;
+  const yaml =
+    `repository: {url: "file://${dir}/repo"}\ndeploy:\n  root: ` +
+    `${dir}/root\n  configDir: ${dir}/etc\n  tarball: {maxFiles: 8, ` +
+    `maxUnpackedMb: 2}\n  backup: {policy: off}\n`;
   config = parseConfig(yaml, "test.yml");
 });
 afterAll(() => removeTempDir(dir));
@@ -44,7 +74,10 @@ describe("untrusted release tarballs", () => {
     const file = join(dir, `hostile-${Math.random().toString(36).slice(2)}.tar.gz`);
     await writeFile(file, rawTarball(entries));
     const attempt = runUpgrade({ json: true, verbose: false }, file, { yes: true }, { config });
-    await expect(attempt).rejects.toMatchObject({ code: "PRECONDITION", message: expect.stringContaining(`'${entry}`) });
+    await expect(attempt).rejects.toMatchObject({
+      code: "PRECONDITION",
+      message: expect.stringContaining(`'${entry}`),
+    });
     // Nothing unpacked or installed: only zops' own lock/log state may exist under the root.
     expect(await readdir(join(dir, "root")).catch(() => [])).toEqual([".zops"]);
     expect(await readdir(join(dir, "root", ".zops"))).toEqual(["upgrade.log"]);
@@ -54,7 +87,16 @@ describe("untrusted release tarballs", () => {
 
   it("accepts symlinks that stay inside the release and reports size and entries", async () => {
     const file = join(dir, "good.tar.gz");
-    await writeFile(file, rawTarball(top([{ name: "demo/bin/", type: "5" }, { name: "demo/bin/run", type: "2", linkname: "../app.js" }, { name: "demo/cur", type: "2", linkname: "bin/../app.js" }])));
+    await writeFile(
+      file,
+      rawTarball(
+        top([
+          { name: "demo/bin/", type: "5" },
+          { name: "demo/bin/run", type: "2", linkname: "../app.js" },
+          { name: "demo/cur", type: "2", linkname: "bin/../app.js" },
+        ]),
+      ),
+    );
     const summary = await inspectTarball(file, { maxFiles: 100, maxUnpackedBytes: 1 << 20 });
     expect(summary).toMatchObject({ top: "demo", entries: 6, unpackedBytes: manifest.length + 3 });
     expect(summary.files.get("zops-release.yml")?.toString()).toBe(manifest);
@@ -63,14 +105,22 @@ describe("untrusted release tarballs", () => {
   it("refuses a file that is not a tar archive, and a tarball without a manifest", async () => {
     const junk = join(dir, "junk.tar.gz");
     await writeFile(junk, "this is not a tarball at all");
-    await expect(inspectTarball(junk, { maxFiles: 10, maxUnpackedBytes: 1000 })).rejects.toMatchObject({ code: "PRECONDITION" });
+    await expect(inspectTarball(junk, { maxFiles: 10, maxUnpackedBytes: 1000 })).rejects.toMatchObject({
+      code: "PRECONDITION",
+    });
     const bare = join(dir, "bare.tar.gz");
     await writeFile(bare, rawTarball([{ name: "demo/app.js", body: "x" }]));
-    await expect(runUpgrade({ json: true, verbose: false }, bare, { yes: true }, { config })).rejects.toMatchObject({ code: "PRECONDITION", message: expect.stringContaining("zops-release.yml") });
+    await expect(runUpgrade({ json: true, verbose: false }, bare, { yes: true }, { config })).rejects.toMatchObject({
+      code: "PRECONDITION",
+      message: expect.stringContaining("zops-release.yml"),
+    });
   });
 
   it("resolves release-internal symlinks physically", () => {
-    const links = new Map([["demo/a", "b/c"], ["demo/self", "."]]);
+    const links = new Map([
+      ["demo/a", "b/c"],
+      ["demo/self", "."],
+    ]);
     expect(resolveInsideRelease("demo/a/../x", links, "demo")).toBe("demo/b/x");
     expect(resolveInsideRelease("demo/self/..", links, "demo")).toBeUndefined();
     expect(resolveInsideRelease("demo/../demo/x", links, "demo")).toBeUndefined();

@@ -12,7 +12,10 @@ describe("zops drill on an S3 repository", () => {
   let fixture: DrillFixture;
   beforeAll(async () => {
     s3 = await startS3Server();
-    const storage = await openStorage({ repository: { ...s3.repositoryConfig }, storage: { timeoutSeconds: 10, retries: 1, retryDelayMs: 100 } });
+    const storage = await openStorage({
+      repository: { ...s3.repositoryConfig },
+      storage: { timeoutSeconds: 10, retries: 1, retryDelayMs: 100 },
+    });
     await writeMarker(storage);
     fixture = await startDrillFixture({ ...s3.repositoryConfig }, { ...s3.env });
     const backup = await nightly(fixture);
@@ -29,7 +32,14 @@ describe("zops drill on an S3 repository", () => {
     const report = result.json as DrillReport;
     expect(report.checks.filter((check) => check.status === "fail")).toEqual([]);
     expect(report.checks.map((check) => `${check.name}:${check.status}`)).toEqual(
-      expect.arrayContaining(["backup files:pass", "data fingerprints:pass", "WAL replay:pass", "pg_amcheck:pass", "uploads:pass", "secrets:pass"]),
+      expect.arrayContaining([
+        "backup files:pass",
+        "data fingerprints:pass",
+        "WAL replay:pass",
+        "pg_amcheck:pass",
+        "uploads:pass",
+        "secrets:pass",
+      ]),
     );
     expect(result.exitCode).toBe(0);
     expect(report.rto.totalMs).toBeGreaterThan(0);

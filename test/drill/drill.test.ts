@@ -23,7 +23,13 @@ describe("zops drill on a file repository", () => {
     fixture = await startDrillFixture({ url: repo.url });
     const backup = await nightly(fixture);
     expect(backup.exitCode).toBe(0);
-    expect(backup.json).toMatchObject({ ok: true, failedParts: [], fingerprints: { tables: expect.any(Number) }, uploads: { id: expect.any(String) }, secrets: { id: expect.any(String) } });
+    expect(backup.json).toMatchObject({
+      ok: true,
+      failedParts: [],
+      fingerprints: { tables: expect.any(Number) },
+      uploads: { id: expect.any(String) },
+      secrets: { id: expect.any(String) },
+    });
     // Work after the backup: the drill must replay it from the archive.
     for (let round = 0; round < 3; round += 1) await fixture.writeAndArchive(500);
   });
@@ -66,7 +72,10 @@ describe("zops drill on a file repository", () => {
       const { exitCode, report } = await drill(fixture);
       expect(exitCode).toBe(7);
       expect(report.ok).toBe(false);
-      expect(check(report, "uploads")).toMatchObject({ status: "fail", message: expect.stringContaining(packs[0] ?? "?") });
+      expect(check(report, "uploads")).toMatchObject({
+        status: "fail",
+        message: expect.stringContaining(packs[0] ?? "?"),
+      });
       expect(check(report, "WAL replay")?.status).toBe("pass");
     } finally {
       await rename(`${path}.moved`, path);
@@ -75,7 +84,9 @@ describe("zops drill on a file repository", () => {
 
   it("fails naming the file when one byte of a stored backup object is flipped", async () => {
     const data = (await listAll(fixture.storage, "backups/")).filter((key) => key.includes("/data/"));
-    const largest = await Promise.all(data.map(async (key) => ({ key, size: (await fixture.storage.stat(key))?.size ?? 0 })));
+    const largest = await Promise.all(
+      data.map(async (key) => ({ key, size: (await fixture.storage.stat(key))?.size ?? 0 })),
+    );
     const target = largest.sort((a, b) => b.size - a.size)[0]?.key ?? "";
     const path = join(repoDir, target);
     const original = await readFile(path);
@@ -86,7 +97,10 @@ describe("zops drill on a file repository", () => {
     try {
       const { exitCode, report } = await drill(fixture);
       expect(exitCode).toBe(7);
-      expect(check(report, "backup files")).toMatchObject({ status: "fail", message: expect.stringMatching(/checksum|damaged|corrupt/i) });
+      expect(check(report, "backup files")).toMatchObject({
+        status: "fail",
+        message: expect.stringMatching(/checksum|damaged|corrupt/i),
+      });
       expect(check(report, "WAL replay")).toBeUndefined();
     } finally {
       await writeFile(path, original);
@@ -103,7 +117,10 @@ describe("zops drill on a file repository", () => {
       const { exitCode, report } = await drill(fixture);
       expect(exitCode).toBe(7);
       expect(report.ok).toBe(false);
-      expect(check(report, "WAL replay")).toMatchObject({ status: "fail", message: expect.stringContaining(middle?.name ?? "?") });
+      expect(check(report, "WAL replay")).toMatchObject({
+        status: "fail",
+        message: expect.stringContaining(middle?.name ?? "?"),
+      });
     } finally {
       await rename(`${path}.moved`, path);
     }

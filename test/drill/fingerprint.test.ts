@@ -7,7 +7,12 @@ describe("data fingerprints", () => {
   beforeAll(async () => {
     cluster = await startCluster();
     await cluster.query("create database app");
-    await cluster.query("create table messages (id int primary key, body text); insert into messages select g, 'm' || g from generate_series(1, 500) g", [], "app");
+    await cluster.query(
+      "create table messages (id int primary key, body text); insert " +
+        "into messages select g, 'm' || g from generate_series(1, 500) g",
+      [],
+      "app",
+    );
     await cluster.query("create table big (id int); insert into big select generate_series(1, 2000)", [], "app");
   });
   afterAll(async () => cluster?.destroy());
@@ -27,7 +32,20 @@ describe("data fingerprints", () => {
     await cluster.query("update messages set body = 'changed' where id = 7", [], "app");
     await cluster.query("delete from big where id = 1", [], "app");
     const after = await captureFingerprints(cluster.postgresConfig);
-    const problems = compareFingerprints({ ...before, databases: { ...before.databases, app: { ...before.databases.app, messages: { ...before.databases.app!.messages!, writesDuringCapture: 0 }, gone: { rows: 1, hash: undefined, writesDuringCapture: 0 } } } }, after);
+    const problems = compareFingerprints(
+      {
+        ...before,
+        databases: {
+          ...before.databases,
+          app: {
+            ...before.databases.app,
+            messages: { ...before.databases.app!.messages!, writesDuringCapture: 0 },
+            gone: { rows: 1, hash: undefined, writesDuringCapture: 0 },
+          },
+        },
+      },
+      after,
+    );
     expect(problems).toEqual([
       { database: "app", table: "big", problem: "row count 1999, expected 2000" },
       { database: "app", table: "messages", problem: "content hash differs with the same row count" },
@@ -36,9 +54,23 @@ describe("data fingerprints", () => {
   });
 
   it("tolerates tables written during capture by at most their write count", () => {
-    const base = { capturedAt: "", lsn: "0/1", databases: { app: { t: { rows: 100, hash: "1", writesDuringCapture: 3 } } } };
-    expect(compareFingerprints(base, { ...base, databases: { app: { t: { rows: 102, hash: "9", writesDuringCapture: 0 } } } })).toEqual([]);
-    expect(compareFingerprints(base, { ...base, databases: { app: { t: { rows: 96, hash: "9", writesDuringCapture: 0 } } } })).toHaveLength(1);
+    const base = {
+      capturedAt: "",
+      lsn: "0/1",
+      databases: { app: { t: { rows: 100, hash: "1", writesDuringCapture: 3 } } },
+    };
+    expect(
+      compareFingerprints(base, {
+        ...base,
+        databases: { app: { t: { rows: 102, hash: "9", writesDuringCapture: 0 } } },
+      }),
+    ).toEqual([]);
+    expect(
+      compareFingerprints(base, {
+        ...base,
+        databases: { app: { t: { rows: 96, hash: "9", writesDuringCapture: 0 } } },
+      }),
+    ).toHaveLength(1);
   });
 
   it("keeps only row counts for tables over the size cap", async () => {

@@ -22,12 +22,16 @@ export interface DrillFixture {
   destroy(): Promise<void>;
 }
 
-// Starts the fixture on `repository` (file or s3 section); `env` reaches archive_command (S3 credentials).
-export const startDrillFixture = async (repository: Record<string, unknown>, env?: Record<string, string>): Promise<DrillFixture> => {
+/** Starts the fixture on `repository` (file or s3 section); `env` reaches archive_command (S3 credentials). */
+export const startDrillFixture = async (
+  repository: Record<string, unknown>,
+  env?: Record<string, string>,
+): Promise<DrillFixture> => {
   const work = await makeTempDir("drill-src");
   const uploadsDir = join(work, "uploads");
   await mkdir(join(uploadsDir, "avatars"), { recursive: true });
-  for (let index = 0; index < 30; index += 1) await writeFile(join(uploadsDir, "avatars", `user-${index}.png`), `avatar ${index} `.repeat(50 + index));
+  for (let index = 0; index < 30; index += 1)
+    await writeFile(join(uploadsDir, "avatars", `user-${index}.png`), `avatar ${index} `.repeat(50 + index));
   const secretText = `SECRET_KEY=${"s3cr3t-".repeat(4)}${Date.now()}`;
   const secretFile = join(work, "zulip-secrets.conf");
   await writeFile(secretFile, `[secrets]\n${secretText}\n`, { mode: 0o600 });
@@ -35,7 +39,11 @@ export const startDrillFixture = async (repository: Record<string, unknown>, env
   const identityFile = join(work, "drill.agekey");
   await writeFile(identityFile, `${identity}\n`, { mode: 0o600 });
 
-  const cluster = await startCluster({ start: false, env, settings: { archive_mode: "on", archive_timeout: 0, max_wal_size: "'256MB'" } });
+  const cluster = await startCluster({
+    start: false,
+    env,
+    settings: { archive_mode: "on", archive_timeout: 0, max_wal_size: "'256MB'" },
+  });
   const config = await writeTestConfig(repository, {
     postgres: { ...cluster.postgresConfig },
     backup: { processes: 2, archiveTimeoutSeconds: 60 },
@@ -45,11 +53,19 @@ export const startDrillFixture = async (repository: Record<string, unknown>, env
   await cluster.configure({ archive_command: archiveCommand(config) });
   await cluster.start();
   await cluster.query("create database app");
-  await cluster.query("create table messages (id serial primary key, sender text, body text, sent timestamptz default now())", [], "app");
+  await cluster.query(
+    "create table messages (id serial primary key, sender text, body text, sent timestamptz default now())",
+    [],
+    "app",
+  );
   await cluster.query("create index on messages (sender)", [], "app");
   const storage = await storageOf(config);
   const writeAndArchive = async (rows: number) => {
-    await cluster.query("insert into messages (sender, body) select 'user' || (g % 7), md5(g::text) from generate_series(1, $1) g", [rows], "app");
+    await cluster.query(
+      "insert into messages (sender, body) select 'user' || (g % 7), md5(g::text) from generate_series(1, $1) g",
+      [rows],
+      "app",
+    );
     const [row] = await cluster.query<{ name: string }>("select pg_walfile_name(pg_switch_wal()) as name");
     await waitArchived(cluster, row?.name ?? "");
     return row?.name ?? "";
@@ -81,7 +97,7 @@ export interface NightlyJson {
   secrets?: { id?: string };
 }
 
-// Runs the nightly job and returns its JSON result and exit status.
+/** Runs the nightly job and returns its JSON result and exit status. */
 export const nightly = async (fixture: DrillFixture): Promise<{ exitCode: number; json: NightlyJson }> => {
   const result = await runBackup(fixture.globals, { type: "full" });
   return { exitCode: result.exitCode ?? 0, json: result.json as NightlyJson };

@@ -13,7 +13,11 @@ describe("exec wrapper", () => {
   });
 
   it("throws a ZopsError naming the command, exit status and stderr, with secrets redacted", async () => {
-    const error = await run("sh", ["-c", "echo password=hunter2 >&2; exit 4", "hunter2"], { redact: ["hunter2"], errorCode: "POSTGRES", hint: "do X" }).catch((e: unknown) => e);
+    const error = await run("sh", ["-c", "echo password=hunter2 >&2; exit 4", "hunter2"], {
+      redact: ["hunter2"],
+      errorCode: "POSTGRES",
+      hint: "do X",
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ZopsError);
     expect((error as ZopsError).code).toBe("POSTGRES");
     expect((error as ZopsError).message).toContain("exited with 4");
@@ -35,6 +39,8 @@ describe("exec wrapper", () => {
     const [file, ...args] = zopsCommand();
     const result = await run(file ?? "zops", [...args, "--version"]);
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(shellQuote(["node", "/a b/zops.js", "wal-fetch", "%f", "%p", "it's"])).toBe("node '/a b/zops.js' wal-fetch %f %p 'it'\\''s'");
+    expect(shellQuote(["node", "/a b/zops.js", "wal-fetch", "%f", "%p", "it's"])).toBe(
+      "node '/a b/zops.js' wal-fetch %f %p 'it'\\''s'",
+    );
   });
 });

@@ -24,7 +24,10 @@ describe("lock file", () => {
 
   it("takes over a stale lock of a dead process and says so", async () => {
     const path = await tempLockPath();
-    await writeFile(path, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), startedAt: "2026-01-01T00:00:00Z", command: "backup" }));
+    await writeFile(
+      path,
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), startedAt: "2026-01-01T00:00:00Z", command: "backup" }),
+    );
     const lock = await acquireLock(path, "backup");
     expect(lock.recoveredFrom).toMatchObject({ command: "backup", startedAt: "2026-01-01T00:00:00Z" });
     await lock.release();
@@ -32,8 +35,14 @@ describe("lock file", () => {
 
   it("does not take a lock held on another host", async () => {
     const path = await tempLockPath();
-    await writeFile(path, JSON.stringify({ pid: 1, host: "other-host", startedAt: "2026-01-01T00:00:00Z", command: "upgrade" }));
-    await expect(acquireLock(path, "upgrade")).rejects.toMatchObject({ code: "LOCK_HELD", hint: expect.stringContaining("another host") });
+    await writeFile(
+      path,
+      JSON.stringify({ pid: 1, host: "other-host", startedAt: "2026-01-01T00:00:00Z", command: "upgrade" }),
+    );
+    await expect(acquireLock(path, "upgrade")).rejects.toMatchObject({
+      code: "LOCK_HELD",
+      hint: expect.stringContaining("another host"),
+    });
   });
 
   it("releases the lock even when the work fails", async () => {

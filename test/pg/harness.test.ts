@@ -10,7 +10,9 @@ describe("test harness: throwaway PostgreSQL cluster", () => {
 
   it("answers queries on its own socket and port with the requested settings", async () => {
     const [row] = await cluster.query<{ port: string; work_mem: string; checksums: string }>(
-      "select current_setting('port') as port, current_setting('work_mem') as work_mem, current_setting('data_checksums') as checksums",
+      "select current_setting('port') as port, " +
+        "current_setting('work_mem') as work_mem, " +
+        "current_setting('data_checksums') as checksums",
     );
     expect(row).toEqual({ port: String(cluster.port), work_mem: "8MB", checksums: "on" });
   });

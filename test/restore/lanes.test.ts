@@ -26,7 +26,10 @@ describe("restore lanes", () => {
   });
 
   it("lets a lane that runs dry take from the back of the fullest lane", () => {
-    const items = [...[1, 2, 3, 4, 5, 6].map((n) => ({ group: "big", bytes: 16, value: `big-${n}` })), { group: "tiny", bytes: 1, value: "tiny" }];
+    const items = [
+      ...[1, 2, 3, 4, 5, 6].map((n) => ({ group: "big", bytes: 16, value: `big-${n}` })),
+      { group: "tiny", bytes: 1, value: "tiny" },
+    ];
     const lanes = planLanes(items, 2);
     expect(lanes.take(1)).toBe("tiny");
     expect(lanes.take(1)).toBe("big-6");

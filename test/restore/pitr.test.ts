@@ -24,7 +24,8 @@ beforeAll(async () => {
   await fixture.cluster.query("insert into events values (2, 'before restore point')");
   await fixture.cluster.query("select pg_create_restore_point('before-3')");
   await fixture.cluster.query("insert into events values (3, 'before lsn')");
-  targetLsn = (await fixture.cluster.query<{ lsn: string }>("select pg_current_wal_insert_lsn()::text as lsn"))[0]?.lsn ?? "";
+  targetLsn =
+    (await fixture.cluster.query<{ lsn: string }>("select pg_current_wal_insert_lsn()::text as lsn"))[0]?.lsn ?? "";
   await fixture.cluster.query("insert into events values (4, 'after everything')");
   const [row] = await fixture.cluster.query<{ name: string }>("select pg_walfile_name(pg_switch_wal()) as name");
   await waitArchived(fixture.cluster, row?.name ?? "");
@@ -34,12 +35,18 @@ afterAll(async () => {
   await fixture?.destroy();
 });
 
-const restoreAndRead = async (label: string, options: { targetTime?: string; targetName?: string; targetLsn?: string }) => {
+const restoreAndRead = async (
+  label: string,
+  options: { targetTime?: string; targetName?: string; targetLsn?: string },
+) => {
   const server = await restoredServer(fixture.cluster, label);
   try {
     const result = await runRestore(fixture.globals, { to: server.dir, start: true, set: server.sets, ...options });
     const rows = await server.query<{ id: number }>("select id from events order by id");
-    return { ids: rows.map((row) => row.id), recovery: (result.json as { recovery: { state: string; stoppedAt?: string } }).recovery };
+    return {
+      ids: rows.map((row) => row.id),
+      recovery: (result.json as { recovery: { state: string; stoppedAt?: string } }).recovery,
+    };
   } finally {
     await server.stop();
   }
@@ -67,7 +74,12 @@ describe("point-in-time restore", { timeout: 300_000 }, () => {
   it("fails when the target lies beyond the archived WAL", async () => {
     const server = await restoredServer(fixture.cluster, "pitr-short");
     try {
-      const error = await runRestore(fixture.globals, { to: server.dir, start: true, set: server.sets, targetLsn: "FF/0" }).catch((caught: unknown) => caught);
+      const error = await runRestore(fixture.globals, {
+        to: server.dir,
+        start: true,
+        set: server.sets,
+        targetLsn: "FF/0",
+      }).catch((caught: unknown) => caught);
       expect(error).toMatchObject({ code: "VERIFY_FAILED" });
       expect(String((error as Error).message)).toMatch(/replay stopped short of the recovery target/);
     } finally {

@@ -34,7 +34,9 @@ describe("secrets archives (file repository)", () => {
     await writeFile(identityFile, `# created: now\n# public key: ${recipient}\n${identity}\n`, { mode: 0o600 });
     secretDir = join(work, "etc", "zulip-secret-dir");
     await mkdir(join(secretDir, "certs"), { recursive: true });
-    await writeFile(join(secretDir, "zulip-secrets.conf"), `[secrets]\npostgres_password = ${token}\n`, { mode: 0o640 });
+    await writeFile(join(secretDir, "zulip-secrets.conf"), `[secrets]\npostgres_password = ${token}\n`, {
+      mode: 0o640,
+    });
     await writeFile(join(secretDir, "certs", "server.key"), `${keyLine}\n`, { mode: 0o644 });
     if (isRoot) await chown(join(secretDir, "zulip-secrets.conf"), 4321, 4322);
   });
@@ -100,7 +102,9 @@ describe("secrets archives (file repository)", () => {
     const report = await checkSecretsArchive(repo, "latest");
     expect(report.ok).toBe(false);
     expect(report.problems.join()).toContain("checksum mismatch");
-    await expect(restoreSecrets(repo, "latest", join(work, "damaged"), identityFile)).rejects.toMatchObject({ code: "VERIFY_FAILED" });
+    await expect(restoreSecrets(repo, "latest", join(work, "damaged"), identityFile)).rejects.toMatchObject({
+      code: "VERIFY_FAILED",
+    });
 
     await writeFile(repo.pathOf(manifest.object.key), (await getBuffer(repo, manifest.object.key)).subarray(0, 40));
     expect((await checkSecretsArchive(repo, "latest")).problems.join()).toMatch(/MAC|truncated|header/);
@@ -108,7 +112,9 @@ describe("secrets archives (file repository)", () => {
 
   it("refuses to archive without recipients or with a missing path", async () => {
     await expect(createSecretsArchive(repo, [secretDir], [])).rejects.toMatchObject({ code: "CONFIG_INVALID" });
-    await expect(createSecretsArchive(repo, [join(work, "nope")], [recipient])).rejects.toMatchObject({ code: "PRECONDITION" });
+    await expect(createSecretsArchive(repo, [join(work, "nope")], [recipient])).rejects.toMatchObject({
+      code: "PRECONDITION",
+    });
   });
 
   it("expires old archives with their objects", async () => {

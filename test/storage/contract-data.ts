@@ -5,7 +5,7 @@ import { runInNewContext } from "node:vm";
 
 const MIB = 1024 * 1024;
 
-// A deterministic stream of `size` bytes (each MiB stamped with its index, so parts differ) and its SHA-256.
+/** A deterministic stream of `size` bytes (each MiB stamped with its index, so parts differ) and its SHA-256. */
 export const makeDataStream = (size: number, seed = 1): { stream: () => Readable; sha256: string } => {
   const block = Buffer.alloc(MIB);
   for (let index = 0; index < MIB; index += 4) block.writeUInt32LE((index * 2654435761 + seed) >>> 0, index);
@@ -27,7 +27,7 @@ export const makeDataStream = (size: number, seed = 1): { stream: () => Readable
   };
 };
 
-// SHA-256 and length of everything a stream yields.
+/** SHA-256 and length of everything a stream yields. */
 export const hashStream = async (stream: Readable): Promise<{ sha256: string; size: number }> => {
   const hash = createHash("sha256");
   let size = 0;
@@ -38,7 +38,7 @@ export const hashStream = async (stream: Readable): Promise<{ sha256: string; si
   return { sha256: hash.digest("hex"), size };
 };
 
-// A stream that yields `bytes` bytes and then fails (a source dying mid-upload).
+/** A stream that yields `bytes` bytes and then fails (a source dying mid-upload). */
 export const failingStream = (bytes: number): Readable =>
   Readable.from(
     (async function* () {
@@ -58,7 +58,7 @@ const liveBuffers = (): number => {
   return process.memoryUsage().arrayBuffers;
 };
 
-// Samples live array-buffer memory while `work` runs and returns its peak growth in bytes.
+/** Samples live array-buffer memory while `work` runs and returns its peak growth in bytes. */
 export const peakBufferGrowth = async (work: () => Promise<unknown>): Promise<number> => {
   const base = liveBuffers();
   let peak = base;

@@ -22,7 +22,7 @@ const expectNotFound = async (promise: Promise<unknown>, key: string): Promise<v
   expect((error as Error).message).toContain(key);
 };
 
-// Runs the storage contract (the same cases for every driver) against storages made by `factory`.
+/** Runs the storage contract (the same cases for every driver) against storages made by `factory`. */
 export const runStorageContract = (name: string, factory: () => Promise<ContractSubject>): void => {
   describe(`storage contract: ${name}`, () => {
     let subject: ContractSubject;
@@ -55,7 +55,8 @@ export const runStorageContract = (name: string, factory: () => Promise<Contract
       });
       expect(result?.size).toBe(100 * MIB);
       // Loose: live buffers (after a full GC) must stay well below the object's size.
-      if (storage.capabilities.multipart) expect(growth, `peak live buffer growth ${(growth / MIB).toFixed(1)} MiB`).toBeLessThan(90 * MIB);
+      if (storage.capabilities.multipart)
+        expect(growth, `peak live buffer growth ${(growth / MIB).toFixed(1)} MiB`).toBeLessThan(90 * MIB);
       expect((await storage.stat("round/big.bin"))?.size).toBe(100 * MIB);
       expect(await hashStream(await storage.get("round/big.bin"))).toEqual({ sha256: data.sha256, size: 100 * MIB });
     });
@@ -70,10 +71,14 @@ export const runStorageContract = (name: string, factory: () => Promise<Contract
       const data = randomBytes(1000);
       await storage.put("range/object", data);
       expect(await getBuffer(storage, "range/object", { range: { start: 10 } })).toEqual(data.subarray(10));
-      expect(await getBuffer(storage, "range/object", { range: { start: 10, end: 20 } })).toEqual(data.subarray(10, 20));
+      expect(await getBuffer(storage, "range/object", { range: { start: 10, end: 20 } })).toEqual(
+        data.subarray(10, 20),
+      );
       expect(await getBuffer(storage, "range/object", { range: { start: 0, end: 1 } })).toEqual(data.subarray(0, 1));
       expect((await getBuffer(storage, "range/object", { range: { start: 5, end: 5 } })).length).toBe(0);
-      expect(await getBuffer(storage, "range/object", { range: { start: 990, end: 5000 } })).toEqual(data.subarray(990));
+      expect(await getBuffer(storage, "range/object", { range: { start: 990, end: 5000 } })).toEqual(
+        data.subarray(990),
+      );
       expect((await getBuffer(storage, "range/object", { range: { start: 1000 } })).length).toBe(0);
       expect((await getBuffer(storage, "range/object", { range: { start: 4000 } })).length).toBe(0);
     });
@@ -102,7 +107,10 @@ export const runStorageContract = (name: string, factory: () => Promise<Contract
     it("reports missing objects as typed STORAGE_NOT_FOUND and stat as undefined", async () => {
       await expectNotFound(storage.get("missing/object"), "missing/object");
       await expectNotFound(storage.get("missing/object", { range: { start: 0, end: 0 } }), "missing/object");
-      await expectNotFound(getBuffer(storage, "missing/deeper/object", { range: { start: 3 } }), "missing/deeper/object");
+      await expectNotFound(
+        getBuffer(storage, "missing/deeper/object", { range: { start: 3 } }),
+        "missing/deeper/object",
+      );
       expect(await storage.stat("missing/object")).toBeUndefined();
     });
 

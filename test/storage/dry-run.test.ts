@@ -11,8 +11,14 @@ describe("dry-run storage", () => {
     expect((await getBuffer(storage, "a/one")).toString()).toBe("1");
     expect((await storage.stat("a/one"))?.size).toBe(1);
     expect(await listAll(storage, "a/")).toEqual(["a/one"]);
-    await expect(storage.put("a/two", "2")).rejects.toMatchObject({ code: "INTERNAL", message: expect.stringMatching(/dry run: refused to write 'a\/two'/) });
-    await expect(storage.delete(["a/one", "a/x"])).rejects.toMatchObject({ code: "INTERNAL", message: expect.stringMatching(/refused to delete 'a\/one' and 1 more/) });
+    await expect(storage.put("a/two", "2")).rejects.toMatchObject({
+      code: "INTERNAL",
+      message: expect.stringMatching(/dry run: refused to write 'a\/two'/),
+    });
+    await expect(storage.delete(["a/one", "a/x"])).rejects.toMatchObject({
+      code: "INTERNAL",
+      message: expect.stringMatching(/refused to delete 'a\/one' and 1 more/),
+    });
     await storage.delete([]);
     expect(await listAll(memory, "")).toEqual(["a/one"]);
   });

@@ -18,7 +18,10 @@ const settings = { timeoutSeconds: 5, retries: 2, retryDelayMs: 50 };
 runStorageContract("file (through openStorage)", async () => {
   const root = await makeTempDir("file-contract", { forPostgres: false });
   return {
-    storage: await openStorage({ repository: { url: pathToFileURL(root).href, s3: { region: "us-east-1", forcePathStyle: false } }, storage: settings }),
+    storage: await openStorage({
+      repository: { url: pathToFileURL(root).href, s3: { region: "us-east-1", forcePathStyle: false } },
+      storage: settings,
+    }),
     cleanup: () => removeTempDir(root),
   };
 });
@@ -59,7 +62,11 @@ describe("file driver failures", () => {
     const root = await makeTempDir("file-noretry", { forPostgres: false });
     try {
       await writeFile(join(root, "blocker"), "a file where a directory is needed");
-      const storage = new ResilientStorage(new FileStorage(root), { timeoutSeconds: 5, retries: 3, retryDelayMs: 6000 });
+      const storage = new ResilientStorage(new FileStorage(root), {
+        timeoutSeconds: 5,
+        retries: 3,
+        retryDelayMs: 6000,
+      });
       const error = await storage.put("blocker/key", "x").catch((caught: unknown) => caught);
       expect((error as { code?: string }).code).toBe("STORAGE_IO");
       expect((error as Error).message).not.toMatch(/attempts/);
@@ -80,7 +87,11 @@ describe("file driver failures", () => {
       await chmod(config, 0o644);
       const user = await postgresRunAs();
       const [file, ...args] = zopsCommand();
-      const result = await run(file ?? "node", [...args, "--config", config, "repo", "init"], { reject: false, uid: user?.uid, gid: user?.gid });
+      const result = await run(file ?? "node", [...args, "--config", config, "repo", "init"], {
+        reject: false,
+        uid: user?.uid,
+        gid: user?.gid,
+      });
       expect(result.exitCode, result.stderr).toBe(6);
       expect(result.stderr).toMatch(/STORAGE_IO/);
       expect(result.stderr).toMatch(/permission denied/);

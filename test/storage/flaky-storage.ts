@@ -1,7 +1,15 @@
 import type { Readable } from "node:stream";
 import { ZopsError } from "../../src/errors/index.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
-import type { GetOptions, ObjectInfo, PutBody, PutOptions, PutResult, Storage, StorageCapabilities } from "../../src/storage/storage.js";
+import type {
+  GetOptions,
+  ObjectInfo,
+  PutBody,
+  PutOptions,
+  PutResult,
+  Storage,
+  StorageCapabilities,
+} from "../../src/storage/storage.js";
 import { transientError } from "../../src/storage/transient.js";
 
 /** A scripted failure: thrown by the next call of `operation`. */
@@ -28,10 +36,15 @@ export class FlakyStorage implements Storage {
   private async fail(operation: string, signal?: AbortSignal): Promise<void> {
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
     const failure = this.script[operation]?.shift();
-    if (failure === "transient") throw transientError("STORAGE_UNREACHABLE", `${operation}: connection reset (scripted)`);
+    if (failure === "transient")
+      throw transientError("STORAGE_UNREACHABLE", `${operation}: connection reset (scripted)`);
     if (failure === "not-found") throw new ZopsError("STORAGE_NOT_FOUND", `${operation}: not found (scripted)`);
-    if (failure === "credentials") throw new ZopsError("STORAGE_UNREACHABLE", `${operation}: InvalidAccessKeyId (scripted)`);
-    if (failure === "hang") await new Promise((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted")), { once: true }));
+    if (failure === "credentials")
+      throw new ZopsError("STORAGE_UNREACHABLE", `${operation}: InvalidAccessKeyId (scripted)`);
+    if (failure === "hang")
+      await new Promise((_, reject) =>
+        signal?.addEventListener("abort", () => reject(new Error("aborted")), { once: true }),
+      );
   }
 
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<PutResult> {

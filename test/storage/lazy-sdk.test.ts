@@ -14,10 +14,14 @@ const loadedModules = async (dir: string, config: string, args: string[]): Promi
   const log = join(dir, `loaded-${Math.random().toString(16).slice(2)}.txt`);
   await writeFile(log, "");
   const [node, ...script] = zopsCommand();
-  const result = await run(node ?? process.execPath, ["--import", pathToFileURL(HOOK).href, ...script, "--config", config, ...args], {
-    reject: false,
-    env: { ZOPS_TEST_LOAD_LOG: log, ZOPS_QUIET: "1" },
-  });
+  const result = await run(
+    node ?? process.execPath,
+    ["--import", pathToFileURL(HOOK).href, ...script, "--config", config, ...args],
+    {
+      reject: false,
+      env: { ZOPS_TEST_LOAD_LOG: log, ZOPS_QUIET: "1" },
+    },
+  );
   expect(result.exitCode, result.stderr).toBe(0);
   return (await readFile(log, "utf8")).split("\n").filter(Boolean);
 };
@@ -50,7 +54,12 @@ describe("lazy S3 SDK", () => {
     expect(await loadsSdk(await loadedModules(dir, fileConfig, ["repo", "init"]))).toBe(false);
     const s3Config = join(dir, "s3.yml");
     const { url, s3: settings } = s3.withPrefix("lazy").repositoryConfig;
-    await writeFile(s3Config, `repository:\n  url: ${url}\n  s3:\n    endpoint: ${settings.endpoint}\n    region: ${settings.region}\n    forcePathStyle: true\n`);
+    await writeFile(
+      s3Config,
+      `repository:\n  url: ${url}\n  s3:\n    endpoint: ` +
+        `${settings.endpoint}\n    region: ${settings.region}\n    ` +
+        `forcePathStyle: true\n`,
+    );
     expect(await loadsSdk(await loadedModules(dir, s3Config, ["repo", "init"]))).toBe(true);
   });
 });

@@ -69,7 +69,9 @@ describe("timeout and retry wrapper", () => {
     flaky.script.delete = ["hang", "hang"];
     const started = performance.now();
     const error = await failureOf(new ResilientStorage(flaky, { ...settings, retries: 1 }).delete(["k"]));
-    expect(error.message).toMatch(/unable to delete 'k' in repository 'flaky:\/\/test': timed out after 0.3 s \(gave up after 2 attempts\)/);
+    expect(error.message).toMatch(
+      /unable to delete 'k' in repository 'flaky:\/\/test': timed out after 0.3 s \(gave up after 2 attempts\)/,
+    );
     expect(flaky.calls.delete).toBe(2);
     // Each attempt waited its whole timeout (a lower bound cannot race: timers never fire early).
     expect(performance.now() - started).toBeGreaterThanOrEqual(550);
@@ -100,15 +102,19 @@ describe("timeout and retry wrapper", () => {
     expect((await getBuffer(storage, "slow")).toString()).toBe("part0part1part2");
   });
 
-  it("does not time out a download whose consumer is slow (a stalled body is tested against a real server in s3.test.ts)", async () => {
-    const flaky = new FlakyStorage(false);
-    const storage = new ResilientStorage(flaky, settings);
-    await flaky.memory.put("obj", Buffer.alloc(1000, 1));
-    const stream = await storage.get("obj");
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect((await getBuffer(storage, "obj")).length).toBe(1000);
-    let total = 0;
-    for await (const chunk of stream) total += (chunk as Buffer).length;
-    expect(total).toBe(1000);
-  });
+  it(
+    "does not time out a download whose consumer is slow (a stalled " +
+      "body is tested against a real server in s3.test.ts)",
+    async () => {
+      const flaky = new FlakyStorage(false);
+      const storage = new ResilientStorage(flaky, settings);
+      await flaky.memory.put("obj", Buffer.alloc(1000, 1));
+      const stream = await storage.get("obj");
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect((await getBuffer(storage, "obj")).length).toBe(1000);
+      let total = 0;
+      for await (const chunk of stream) total += (chunk as Buffer).length;
+      expect(total).toBe(1000);
+    },
+  );
 });

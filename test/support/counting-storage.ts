@@ -2,7 +2,10 @@ import { Transform } from "node:stream";
 import { openBody } from "../../src/storage/body.js";
 import type { GetOptions, PutBody, PutOptions, Storage } from "../../src/storage/storage.js";
 
-/** A Storage wrapper that counts what goes through it (bytes written per key, gets and bytes read), for asserting on transfer volumes. */
+/**
+ * A Storage wrapper that counts what goes through it (bytes written per key, gets and bytes read), for asserting on
+ * transfer volumes.
+ */
 export interface CountingStorage extends Storage {
   readonly written: Map<string, number>;
   readonly reads: { gets: number; bytes: number; ranged: number; rangedBytes: number };
@@ -11,7 +14,7 @@ export interface CountingStorage extends Storage {
   reset(): void;
 }
 
-// Wraps `inner` so that every put and get is counted; behaviour is otherwise unchanged.
+/** Wraps `inner` so that every put and get is counted; behaviour is otherwise unchanged. */
 export const countingStorage = (inner: Storage): CountingStorage => {
   const written = new Map<string, number>();
   const reads = { gets: 0, bytes: 0, ranged: 0, rangedBytes: 0 };
@@ -50,7 +53,8 @@ export const countingStorage = (inner: Storage): CountingStorage => {
     list: (prefix, options) => inner.list(prefix, options),
     delete: (keys, options) => inner.delete(keys, options),
     close: inner.close ? () => inner.close?.() ?? Promise.resolve() : undefined,
-    writtenUnder: (prefix: string) => [...written].filter(([key]) => key.startsWith(prefix)).reduce((sum, [, size]) => sum + size, 0),
+    writtenUnder: (prefix: string) =>
+      [...written].filter(([key]) => key.startsWith(prefix)).reduce((sum, [, size]) => sum + size, 0),
     reset: () => {
       written.clear();
       reads.gets = reads.bytes = reads.ranged = reads.rangedBytes = 0;

@@ -39,7 +39,10 @@ process.on("exit", () => {
   }
 });
 
-// Creates (initdb) and starts a throwaway cluster; runs as the postgres OS user when we are root. Throws, never skips, when PostgreSQL is missing.
+/**
+ * Creates (initdb) and starts a throwaway cluster; runs as the postgres OS user when we are root. Throws, never skips,
+ * when PostgreSQL is missing.
+ */
 export const startCluster = async (options: ClusterOptions = {}): Promise<TestCluster> => {
   const root = await makeTempDir("pg");
   const scratch = await createScratchCluster({

@@ -62,7 +62,9 @@ process.on("exit", () => {
 
 const launch = (dataDir: string, port: number, bucket: string): Promise<{ child: ChildProcess; port: number }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--openssl-legacy-provider", SCRIPT, dataDir, String(port), bucket], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--openssl-legacy-provider", SCRIPT, dataDir, String(port), bucket], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     live.add(child);
     let stdout = "";
     let stderr = "";
@@ -71,7 +73,12 @@ const launch = (dataDir: string, port: number, bucket: string): Promise<{ child:
       clearTimeout(timer);
       child.kill("SIGKILL");
       live.delete(child);
-      reject(new Error(`unable to start s3rver (${SCRIPT}) on 127.0.0.1:${port}: ${why.message}${stderr ? `\n${stderr.trim()}` : ""}`));
+      reject(
+        new Error(
+          `unable to start s3rver (${SCRIPT}) on 127.0.0.1:${port}: ` +
+            `${why.message}${stderr ? `\n${stderr.trim()}` : ""}`,
+        ),
+      );
     };
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -99,7 +106,10 @@ const terminate = async (child: ChildProcess | undefined): Promise<void> => {
   live.delete(child);
 };
 
-// Starts s3rver as a separate process on a free loopback port with its own data directory and a fresh bucket; sets AWS_* in process.env. Throws (never skips) when it cannot start.
+/**
+ * Starts s3rver as a separate process on a free loopback port with its own data directory and a fresh bucket; sets
+ * AWS_* in process.env. Throws (never skips) when it cannot start.
+ */
 export const startS3Server = async (options: S3ServerOptions = {}): Promise<TestS3Server> => {
   for (const [name, value] of Object.entries(S3_ENV)) process.env[name] = value;
   const bucket = options.bucket ?? `zops-test-${randomBytes(5).toString("hex")}`;

@@ -49,7 +49,8 @@ class AtomicStore extends FilesystemStore {
           const stream = createWriteStream(temp);
           stream.once("open", () => resolve(stream));
           stream.once("error", (error) => {
-            if (error.code === "ENOENT" && retry) mkdir(dirname(objectPath), { recursive: true }).then(() => open(false), reject);
+            if (error.code === "ENOENT" && retry)
+              mkdir(dirname(objectPath), { recursive: true }).then(() => open(false), reject);
             else reject(error);
           });
         };
@@ -86,7 +87,10 @@ class AtomicStore extends FilesystemStore {
     const object = await super.getObject(bucketName, key, options);
     if (object?.content && options?.end === 0) {
       object.content.destroy();
-      object.content = createReadStream(this.getResourcePath(bucketName, key, "object"), { start: options.start ?? 0, end: 0 });
+      object.content = createReadStream(this.getResourcePath(bucketName, key, "object"), {
+        start: options.start ?? 0,
+        end: 0,
+      });
       object.range = { start: options.start ?? 0, end: 0 };
     }
     return object;
@@ -100,7 +104,8 @@ class AtomicStore extends FilesystemStore {
       for (const entry of await readdir(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) await walk(path, `${relative}${entry.name}/`);
-        else if (entry.name.endsWith(OBJECT_SUFFIX)) keys.push(`${relative}${entry.name.slice(0, -OBJECT_SUFFIX.length)}`);
+        else if (entry.name.endsWith(OBJECT_SUFFIX))
+          keys.push(`${relative}${entry.name.slice(0, -OBJECT_SUFFIX.length)}`);
       }
     };
     await walk(root, "");

@@ -28,8 +28,13 @@ export interface DemoEnv {
 /** A backup catalog with one fresh backup (the backup engineer's catalog is built in parallel). */
 export const freshCatalog: BackupCatalog = { latestBackup: async () => ({ id: "fake-fresh", finishedAt: new Date() }) };
 
-// Builds a demo environment (own root, config dir, app database and port; a shared cluster when given); `deployExtra` is YAML added under deploy:.
-export const createDemoEnv = async (options: { cluster?: TestCluster; deployExtra?: string } = {}): Promise<DemoEnv> => {
+/**
+ * Builds a demo environment (own root, config dir, app database and port; a shared cluster when given); `deployExtra`
+ * is YAML added under deploy:.
+ */
+export const createDemoEnv = async (
+  options: { cluster?: TestCluster; deployExtra?: string } = {},
+): Promise<DemoEnv> => {
   const dir = await makeTempDir("upgrade", { forPostgres: false });
   const cluster = options.cluster ?? (await startCluster());
   const ownCluster = !options.cluster;
@@ -71,12 +76,23 @@ export const createDemoEnv = async (options: { cluster?: TestCluster; deployExtr
     }
   };
   return {
-    dir, root, configDir, configPath, config, port, releases, cluster, health,
+    dir,
+    root,
+    configDir,
+    configPath,
+    config,
+    port,
+    releases,
+    cluster,
+    health,
     appQuery: (sql) => cluster.query(sql, [], database) as never,
     destroy: async () => {
       const conf = join(configDir, "demo.conf");
       const current = join(root, "deployments", "current");
-      await readFile(conf).then(() => run(process.execPath, [join(current, "app", "demo-ctl.mjs"), "stop", conf], { reject: false }), () => undefined);
+      await readFile(conf).then(
+        () => run(process.execPath, [join(current, "app", "demo-ctl.mjs"), "stop", conf], { reject: false }),
+        () => undefined,
+      );
       if (ownCluster) await cluster.destroy();
       await removeTempDir(dir);
     },

@@ -12,7 +12,13 @@ import { verifyUploadsSnapshot } from "../../src/uploads/verify.js";
 import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { writeTree, type TestTree } from "./tree.js";
 
-const options = (root: string): SnapshotOptions => ({ paths: [root], packSizeBytes: 64 << 10, largeFileBytes: 1 << 20, compressLevel: 3, concurrency: 2 });
+const options = (root: string): SnapshotOptions => ({
+  paths: [root],
+  packSizeBytes: 64 << 10,
+  largeFileBytes: 1 << 20,
+  compressLevel: 3,
+  concurrency: 2,
+});
 
 describe("damaged uploads repositories", () => {
   let work: string;
@@ -49,7 +55,11 @@ describe("damaged uploads repositories", () => {
     expect((failure as Error).message).toContain(pack);
     // Every other file was restored, the damaged one was not left behind.
     await expect(readFile(join(work, "out-flip", victim?.path ?? ""))).rejects.toMatchObject({ code: "ENOENT" });
-    expect((await readFile(join(work, "out-flip", join(tree.root, "d004/f104.bin").slice(1)))).equals(tree.files.get("d004/f104.bin") as Buffer)).toBe(true);
+    expect(
+      (await readFile(join(work, "out-flip", join(tree.root, "d004/f104.bin").slice(1)))).equals(
+        tree.files.get("d004/f104.bin") as Buffer,
+      ),
+    ).toBe(true);
 
     const report = await verifyUploadsSnapshot(repo, "latest");
     expect(report.ok).toBe(false);
@@ -57,7 +67,7 @@ describe("damaged uploads repositories", () => {
     expect(report.problems.join("\n")).toContain(`/${victim?.path}`);
   });
 
-  it("a missing pack fails verify and restore naming the pack; the next snapshot stores the lost files again", async () => {
+  it("a missing pack fails verify and restore naming it; the next snapshot stores the lost files again", async () => {
     const manifest = await fresh("repo-missing");
     const pack = manifest.objects[0]?.key as string;
     await repo.delete([pack]);
@@ -75,18 +85,31 @@ describe("damaged uploads repositories", () => {
     await restoreUploads(repo, "latest", join(work, "out-healed"));
   });
 
-  it("a crafted manifest with an escaping path or a malformed entry is refused before restore writes anything", async () => {
+  it("a manifest with an escaping path or a malformed entry is refused before restore writes anything", async () => {
     const crafted = new FileStorage(join(work, "repo-crafted"));
     const manifest = {
-      format: "zops-uploads-snapshot", version: 1, id: "20260101T000000000Z", host: "x", startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:01Z",
-      roots: ["/x"], parent: null, stats: { files: 0, dirs: 1, symlinks: 0, bytes: 0, newFiles: 0, newBytes: 0, uploadedBytes: 0, skipped: 0 }, objects: [],
+      format: "zops-uploads-snapshot",
+      version: 1,
+      id: "20260101T000000000Z",
+      host: "x",
+      startedAt: "2026-01-01T00:00:00Z",
+      finishedAt: "2026-01-01T00:00:01Z",
+      roots: ["/x"],
+      parent: null,
+      stats: { files: 0, dirs: 1, symlinks: 0, bytes: 0, newFiles: 0, newBytes: 0, uploadedBytes: 0, skipped: 0 },
+      objects: [],
       entries: [{ path: "x/../../etc", type: "dir", mode: 0o755, uid: 0, gid: 0, mtime: 0 }],
     };
     await putDocument(crafted, (sha) => uploadsSnapshotKey(manifest.id, sha), manifest);
-    await expect(restoreUploads(crafted, "latest", join(work, "out-crafted"))).rejects.toThrow(/unsafe path 'x\/..\/..\/etc'/);
+    await expect(restoreUploads(crafted, "latest", join(work, "out-crafted"))).rejects.toThrow(
+      /unsafe path 'x\/..\/..\/etc'/,
+    );
     await expect(readFile(join(work, "out-crafted"))).rejects.toMatchObject({ code: "ENOENT" });
     await crafted.delete(await readdirKeys(crafted, "uploads/"));
-    await putDocument(crafted, (sha) => uploadsSnapshotKey(manifest.id, sha), { ...manifest, entries: [{ path: "x", type: "dir", mode: -1, uid: 0, gid: 0, mtime: 0 }] });
+    await putDocument(crafted, (sha) => uploadsSnapshotKey(manifest.id, sha), {
+      ...manifest,
+      entries: [{ path: "x", type: "dir", mode: -1, uid: 0, gid: 0, mtime: 0 }],
+    });
     await expect(readUploadSnapshot(crafted, "latest")).rejects.toThrow(/entry 0: invalid mode/);
   });
 
@@ -94,7 +117,9 @@ describe("damaged uploads repositories", () => {
     await fresh("repo-manifest");
     const [key] = [...(await readdirKeys(repo, "uploads/snapshots/"))];
     await writeFile(repo.pathOf(key as string), "garbage");
-    await expect(readUploadSnapshot(repo, "latest")).rejects.toThrow(new RegExp(`unable to read '${key}': checksum mismatch`));
+    await expect(readUploadSnapshot(repo, "latest")).rejects.toThrow(
+      new RegExp(`unable to read '${key}': checksum mismatch`),
+    );
   });
 });
 

@@ -16,7 +16,13 @@ import { countingStorage } from "../support/counting-storage.js";
 import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { writeTree, type TestTree } from "./tree.js";
 
-const options = (root: string): SnapshotOptions => ({ paths: [root], packSizeBytes: 32 << 10, largeFileBytes: 1 << 20, compressLevel: 3, concurrency: 2 });
+const options = (root: string): SnapshotOptions => ({
+  paths: [root],
+  packSizeBytes: 32 << 10,
+  largeFileBytes: 1 << 20,
+  compressLevel: 3,
+  concurrency: 2,
+});
 
 describe("uploads retention and garbage collection", () => {
   let work: string;
@@ -29,16 +35,26 @@ describe("uploads retention and garbage collection", () => {
   afterAll(async () => removeTempDir(work));
 
   it("keeps snapshots covering the oldest kept backup, and the newest", () => {
-    const ids = ["20260101T000000000Z", "20260102T000000000Z", "20260103T000000000Z", "20260104T000000000Z"].map((id) => ({ id }));
-    expect(selectUploadSnapshotsToKeep(ids, { keepSince: new Date("2026-01-02T12:00:00Z") })).toEqual(["20260102T000000000Z", "20260103T000000000Z", "20260104T000000000Z"]);
+    const ids = ["20260101T000000000Z", "20260102T000000000Z", "20260103T000000000Z", "20260104T000000000Z"].map(
+      (id) => ({ id }),
+    );
+    expect(selectUploadSnapshotsToKeep(ids, { keepSince: new Date("2026-01-02T12:00:00Z") })).toEqual([
+      "20260102T000000000Z",
+      "20260103T000000000Z",
+      "20260104T000000000Z",
+    ]);
     expect(selectUploadSnapshotsToKeep(ids, {})).toEqual(["20260104T000000000Z"]);
-    expect(selectUploadSnapshotsToKeep(ids, { keepLast: 2, keepIds: ["20260101T000000000Z"] })).toEqual(["20260101T000000000Z", "20260103T000000000Z", "20260104T000000000Z"]);
+    expect(selectUploadSnapshotsToKeep(ids, { keepLast: 2, keepIds: ["20260101T000000000Z"] })).toEqual([
+      "20260101T000000000Z",
+      "20260103T000000000Z",
+      "20260104T000000000Z",
+    ]);
     expect(pickUploadSnapshotForBackup(ids, new Date("2026-01-02T00:00:00Z"))?.id).toBe("20260102T000000000Z");
     expect(pickUploadSnapshotForBackup(ids, new Date("2026-01-02T00:00:01Z"))?.id).toBe("20260103T000000000Z");
     expect(pickUploadSnapshotForBackup(ids, new Date("2027-01-01T00:00:00Z"))?.id).toBe("20260104T000000000Z");
   });
 
-  it("an interrupted snapshot leaves no snapshot and no marker; the next run reuses its checkpointed packs", async () => {
+  it("an interrupted snapshot leaves no snapshot nor marker; the next run reuses its checkpointed packs", async () => {
     const inner = new FileStorage(join(work, "repo-interrupted"));
     const failing: Storage = {
       ...inner,
@@ -63,15 +79,18 @@ describe("uploads retention and garbage collection", () => {
     expect(await verifyUploadsSnapshot(inner, "latest")).toMatchObject({ ok: true });
   });
 
-  it("removes packs only unreferenced by every manifest and older than the grace period; referenced packs stay", async () => {
+  it("removes only packs no manifest references and older than the grace period", async () => {
     const repo = new FileStorage(join(work, "repo"));
     const first = await createUploadsSnapshot(repo, options(tree.root));
     const firstManifest = await readUploadSnapshot(repo, first.id);
     // Replace every file of one directory, so some of the first snapshot's packs are referenced only by it.
-    for (const [path] of [...tree.files].filter(([path]) => /^d0[1-2][0-9]\//.test(path))) await writeFile(join(tree.root, path), `new ${path}`);
+    for (const [path] of [...tree.files].filter(([path]) => /^d0[1-2][0-9]\//.test(path)))
+      await writeFile(join(tree.root, path), `new ${path}`);
     const second = await createUploadsSnapshot(repo, options(tree.root));
     const secondManifest = await readUploadSnapshot(repo, second.id);
-    const onlyFirst = firstManifest.objects.map((o) => o.key).filter((key) => !secondManifest.objects.some((o) => o.key === key));
+    const onlyFirst = firstManifest.objects
+      .map((o) => o.key)
+      .filter((key) => !secondManifest.objects.some((o) => o.key === key));
     expect(onlyFirst.length).toBeGreaterThan(0);
     // An interrupted run's pack that no index or manifest knows.
     const orphan = uploadsPackKey("0".repeat(64));

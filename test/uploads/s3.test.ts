@@ -19,7 +19,13 @@ import { startS3Server, type TestS3Server } from "../support/s3.js";
 import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { writeTree, type TestTree } from "./tree.js";
 
-const options = (root: string): SnapshotOptions => ({ paths: [root], packSizeBytes: 256 << 10, largeFileBytes: 512 << 10, compressLevel: 3, concurrency: 4 });
+const options = (root: string): SnapshotOptions => ({
+  paths: [root],
+  packSizeBytes: 256 << 10,
+  largeFileBytes: 512 << 10,
+  compressLevel: 3,
+  concurrency: 4,
+});
 
 describe("uploads and secrets on S3 (s3rver)", () => {
   let s3: TestS3Server;
@@ -30,7 +36,10 @@ describe("uploads and secrets on S3 (s3rver)", () => {
 
   beforeAll(async () => {
     s3 = await startS3Server();
-    storage = await openStorage({ repository: s3.repositoryConfig, storage: { timeoutSeconds: 30, retries: 2, retryDelayMs: 100 } });
+    storage = await openStorage({
+      repository: s3.repositoryConfig,
+      storage: { timeoutSeconds: 30, retries: 2, retryDelayMs: 100 },
+    });
     work = await makeTempDir("uploads-s3", { forPostgres: false });
     tree = await writeTree(join(work, "uploads"), 1000, 1 << 20);
   });
@@ -63,7 +72,9 @@ describe("uploads and secrets on S3 (s3rver)", () => {
     }
     const repo = countingStorage(storage);
     await restoreUploads(repo, "latest", join(work, "one"), { paths: [join(tree.root, "d020/f120.bin")] });
-    expect((await readFile(join(work, "one", rel("d020/f120.bin")))).equals(tree.files.get("d020/f120.bin") as Buffer)).toBe(true);
+    expect(
+      (await readFile(join(work, "one", rel("d020/f120.bin")))).equals(tree.files.get("d020/f120.bin") as Buffer),
+    ).toBe(true);
     expect(repo.reads.ranged).toBe(1);
     expect(repo.reads.rangedBytes).toBeLessThan(8192);
 
@@ -82,13 +93,16 @@ describe("uploads and secrets on S3 (s3rver)", () => {
     const identity = await generateX25519Identity();
     await writeFile(join(work, "id.txt"), `${identity}\n`);
     await createSecretsArchive(storage, [join(work, "secrets.conf")], [await identityToRecipient(identity)]);
-    for (const key of await listAll(storage, "secrets/")) expect((await getBuffer(storage, key)).includes(token), key).toBe(false);
+    for (const key of await listAll(storage, "secrets/"))
+      expect((await getBuffer(storage, key)).includes(token), key).toBe(false);
     expect((await checkSecretsArchive(storage, "latest")).ok).toBe(true);
     await restoreSecrets(storage, "latest", join(work, "sec"), join(work, "id.txt"));
     const restored = join(work, "sec", work.slice(1), "secrets.conf");
     expect(await readFile(restored, "utf8")).toBe(`token=${token}\n`);
     expect((await stat(restored)).mode & 0o777).toBe(0o600);
     await writeFile(join(work, "other.txt"), `${await generateX25519Identity()}\n`);
-    await expect(restoreSecrets(storage, "latest", join(work, "sec2"), join(work, "other.txt"))).rejects.toMatchObject({ code: "PRECONDITION" });
+    await expect(restoreSecrets(storage, "latest", join(work, "sec2"), join(work, "other.txt"))).rejects.toMatchObject({
+      code: "PRECONDITION",
+    });
   });
 });

@@ -13,7 +13,13 @@ import { countingStorage } from "../support/counting-storage.js";
 import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { writeTree, type TestTree } from "./tree.js";
 
-const options = (root: string): SnapshotOptions => ({ paths: [root], packSizeBytes: 4 << 20, largeFileBytes: 1 << 20, compressLevel: 3, concurrency: 4 });
+const options = (root: string): SnapshotOptions => ({
+  paths: [root],
+  packSizeBytes: 4 << 20,
+  largeFileBytes: 1 << 20,
+  compressLevel: 3,
+  concurrency: 4,
+});
 
 describe("uploads snapshots (file repository, 10,000 files)", () => {
   let work: string;
@@ -43,7 +49,12 @@ describe("uploads snapshots (file repository, 10,000 files)", () => {
     const second = await createUploadsSnapshot(repo, options(tree.root));
     const data = repo.writtenUnder(UPLOADS_PACKS_PREFIX) + repo.writtenUnder(UPLOADS_BLOBS_PREFIX);
     const manifest = repo.writtenUnder(UPLOADS_SNAPSHOTS_PREFIX);
-    console.info(`first snapshot: ${firstData} data bytes for ${contentBytes} content bytes; second: ${data} data bytes for a ${changed.length}-byte change, manifest ${manifest} bytes, ${second.bytesWritten} bytes in all, ${second.bytesRead} bytes read`);
+    console.info(
+      `first snapshot: ${firstData} data bytes for ${contentBytes} ` +
+        `content bytes; second: ${data} data bytes for a ` +
+        `${changed.length}-byte change, manifest ${manifest} bytes, ` +
+        `${second.bytesWritten} bytes in all, ${second.bytesRead} bytes read`,
+    );
     expect(second.parent).toBe(first.id);
     expect(second.stats.newFiles).toBe(1);
     expect(data).toBeGreaterThanOrEqual(changed.length);
@@ -60,8 +71,16 @@ describe("uploads snapshots (file repository, 10,000 files)", () => {
     const mismatches = (
       await mapLimit([...tree.files], 32, async ([path, content]) => {
         const restored = join(target, rel(path));
-        const [data, original, copy] = await Promise.all([readFile(restored), stat(join(tree.root, path)), stat(restored)]);
-        const same = data.equals(content) && copy.mode === original.mode && copy.uid === original.uid && Math.abs(copy.mtimeMs - original.mtimeMs) < 1;
+        const [data, original, copy] = await Promise.all([
+          readFile(restored),
+          stat(join(tree.root, path)),
+          stat(restored),
+        ]);
+        const same =
+          data.equals(content) &&
+          copy.mode === original.mode &&
+          copy.uid === original.uid &&
+          Math.abs(copy.mtimeMs - original.mtimeMs) < 1;
         return same ? undefined : path;
       })
     ).filter(Boolean);
@@ -77,14 +96,20 @@ describe("uploads snapshots (file repository, 10,000 files)", () => {
     const target = join(work, "restore-one");
     const result = await restoreUploads(repo, "latest", target, { paths: [join(tree.root, "d007/f507.bin")] });
     expect(result.files).toBe(1);
-    expect((await readFile(join(target, rel("d007/f507.bin")))).equals(tree.files.get("d007/f507.bin") as Buffer)).toBe(true);
+    expect((await readFile(join(target, rel("d007/f507.bin")))).equals(tree.files.get("d007/f507.bin") as Buffer)).toBe(
+      true,
+    );
     expect(await readdir(join(target, rel("d007")))).toEqual(["f507.bin"]);
     expect(repo.reads.ranged).toBe(1);
     expect(repo.reads.rangedBytes).toBeLessThan(8192);
 
     await restoreUploads(repo, "latest", target, { paths: [rel("large")] });
-    expect((await readFile(join(target, rel("large/video.bin")))).equals(tree.files.get("large/video.bin") as Buffer)).toBe(true);
-    await expect(restoreUploads(repo, "latest", target, { paths: ["/no/such/file"] })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(
+      (await readFile(join(target, rel("large/video.bin")))).equals(tree.files.get("large/video.bin") as Buffer),
+    ).toBe(true);
+    await expect(restoreUploads(repo, "latest", target, { paths: ["/no/such/file"] })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 
   it("verifies a healthy snapshot deeply and records every file's checksum in the manifest", async () => {

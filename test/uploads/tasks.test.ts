@@ -12,7 +12,11 @@ import { restoreUploadsTask, type UploadsRestoreContext } from "../../tasks/uplo
 import { uploadsSnapshotTask, type UploadsPartContext } from "../../tasks/uploads/snapshot.js";
 import { makeTempDir, removeTempDir } from "../support/temp.js";
 
-type Ctx = UploadsPartContext & SecretsPartContext & FilesExpirePartContext & UploadsRestoreContext & SecretsRestoreContext;
+type Ctx = UploadsPartContext &
+  SecretsPartContext &
+  FilesExpirePartContext &
+  UploadsRestoreContext &
+  SecretsRestoreContext;
 const globals = { json: true, verbose: false };
 
 describe("uploads and secrets Listr tasks", () => {
@@ -37,18 +41,31 @@ describe("uploads and secrets Listr tasks", () => {
     const config = configWith("");
     const storage = new FileStorage(join(work, "repo-empty"));
     const ctx: Ctx = {};
-    await createTasks<Ctx>([uploadsSnapshotTask(storage, config), secretsArchiveTask(storage, config), filesExpireTask(storage, config, { keepSince: () => undefined, dryRun: false })], globals).run(ctx);
+    await createTasks<Ctx>(
+      [
+        uploadsSnapshotTask(storage, config),
+        secretsArchiveTask(storage, config),
+        filesExpireTask(storage, config, { keepSince: () => undefined, dryRun: false }),
+      ],
+      globals,
+    ).run(ctx);
     expect(ctx.uploads?.skipped).toBe("no uploads.paths configured");
     expect(ctx.secrets?.skipped).toBe("no secrets.paths configured");
     expect(ctx.filesExpire?.skipped).toMatch(/no database backup/);
   });
 
   it("run snapshot, archive, expire and restores; a failing part does not stop the others", async () => {
-    const config = configWith(`uploads:\n  paths: [${work}/uploads]\nsecrets:\n  paths: [${work}/secret.conf]\n  recipients: [${recipient}]\n`);
+    const config = configWith(
+      `uploads:\n  paths: [${work}/uploads]\nsecrets:\n  paths: [${work}/secret.conf]\n  recipients: [${recipient}]\n`,
+    );
     const storage = new FileStorage(join(work, "repo"));
     const ctx: Ctx = {};
     await createTasks<Ctx>(
-      [uploadsSnapshotTask(storage, config), secretsArchiveTask(storage, config), filesExpireTask(storage, config, { keepSince: () => new Date(0), dryRun: false })],
+      [
+        uploadsSnapshotTask(storage, config),
+        secretsArchiveTask(storage, config),
+        filesExpireTask(storage, config, { keepSince: () => new Date(0), dryRun: false }),
+      ],
       globals,
       { exitOnError: false },
     ).run(ctx);
@@ -60,7 +77,11 @@ describe("uploads and secrets Listr tasks", () => {
     await createTasks<Ctx>(
       [
         restoreUploadsTask(storage, { snapshot: "latest", targetDir: join(work, "out") }),
-        restoreSecretsTask(storage, { archive: "latest", targetDir: join(work, "out-secrets"), identityFile: join(work, "key.txt") }),
+        restoreSecretsTask(storage, {
+          archive: "latest",
+          targetDir: join(work, "out-secrets"),
+          identityFile: join(work, "key.txt"),
+        }),
       ],
       globals,
     ).run(restore);
@@ -70,9 +91,13 @@ describe("uploads and secrets Listr tasks", () => {
     await createTasks<Ctx>([checkSecretsTask(storage, { archive: "latest" })], globals).run(check);
     expect(check.secretsRestore?.check?.ok).toBe(true);
 
-    const broken = configWith(`uploads:\n  paths: [${work}/missing]\nsecrets:\n  paths: [${work}/secret.conf]\n  recipients: [${recipient}]\n`);
+    const broken = configWith(
+      `uploads:\n  paths: [${work}/missing]\nsecrets:\n  paths: [${work}/secret.conf]\n  recipients: [${recipient}]\n`,
+    );
     const partial: Ctx = {};
-    await createTasks<Ctx>([uploadsSnapshotTask(storage, broken), secretsArchiveTask(storage, broken)], globals, { exitOnError: false })
+    await createTasks<Ctx>([uploadsSnapshotTask(storage, broken), secretsArchiveTask(storage, broken)], globals, {
+      exitOnError: false,
+    })
       .run(partial)
       .catch(() => undefined);
     expect(partial.uploads?.error).toMatchObject({ code: "PRECONDITION" });

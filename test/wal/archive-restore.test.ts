@@ -6,7 +6,18 @@ import { findWalObject, listWal, segmentsOf } from "../../src/wal/catalog.js";
 import { walFetch } from "../../src/wal/fetch.js";
 import { startCluster, type TestCluster } from "../support/postgres.js";
 import { makeTempDir } from "../support/temp.js";
-import { archiveCommand, generateSegments, makeFileRepository, restoreCommand, runZops, storageOf, waitArchived, waitRecoveryOutcome, writeTestConfig, type WalTestConfig } from "./support.js";
+import {
+  archiveCommand,
+  generateSegments,
+  makeFileRepository,
+  restoreCommand,
+  runZops,
+  storageOf,
+  waitArchived,
+  waitRecoveryOutcome,
+  writeTestConfig,
+  type WalTestConfig,
+} from "./support.js";
 
 // The whole WAL path against a real cluster and a file repository: archive_command = zops wal-push under
 // write load, every segment fetched back byte-identical, a restore replaying to the expected LSN, a hole in
@@ -25,7 +36,14 @@ describe("wal-push / wal-fetch with a file repository", () => {
     const repo = await makeFileRepository();
     repoDir = repo.dir;
     config = await writeTestConfig({ url: repo.url }, { wal: { pushAhead: 8, prefetch: 8 } });
-    source = await startCluster({ settings: { archive_mode: "on", archive_command: archiveCommand(config), wal_keep_size: "'2GB'", max_wal_size: "'2GB'" } });
+    source = await startCluster({
+      settings: {
+        archive_mode: "on",
+        archive_command: archiveCommand(config),
+        wal_keep_size: "'2GB'",
+        max_wal_size: "'2GB'",
+      },
+    });
     clusters.push(source);
     segments = await generateSegments(source, 45);
     // The base backup comes late so that recovery replays ~12 segments: enough to cross many restore_command
@@ -34,7 +52,9 @@ describe("wal-push / wal-fetch with a file repository", () => {
     await source.exec("pg_basebackup", ["-D", baseBackup, "-X", "none", "-c", "fast"]);
     segments.push(...(await generateSegments(source, 10)));
     await source.query("insert into wal_load (payload) values ('last row')");
-    const [row] = await source.query<{ lsn: string; rows: string }>("select pg_current_wal_lsn()::text as lsn, count(*)::text as rows from wal_load");
+    const [row] = await source.query<{ lsn: string; rows: string }>(
+      "select pg_current_wal_lsn()::text as lsn, count(*)::text as rows from wal_load",
+    );
     targetLsn = row?.lsn ?? "";
     expectedRows = Number(row?.rows);
     segments.push(...(await generateSegments(source, 1)));
@@ -80,13 +100,21 @@ describe("wal-push / wal-fetch with a file repository", () => {
       dataDir: restored,
       start: false,
       // hot_standby off: pg_ctl -w returns only once recovery has ended (or failed).
-      settings: { archive_mode: "off", hot_standby: "off", restore_command: restoreCommand(config), recovery_target_lsn: `'${targetLsn}'`, recovery_target_action: "'promote'" },
+      settings: {
+        archive_mode: "off",
+        hot_standby: "off",
+        restore_command: restoreCommand(config),
+        recovery_target_lsn: `'${targetLsn}'`,
+        recovery_target_action: "'promote'",
+      },
     });
     clusters.push(replica);
     await replica.start();
     expect(await waitRecoveryOutcome(replica)).toBe("promoted");
     const [row] = await replica.query<{ rows: string; recovery: boolean; reached: boolean }>(
-      `select count(*)::text as rows, pg_is_in_recovery() as recovery, pg_current_wal_lsn() >= '${targetLsn}'::pg_lsn as reached from wal_load`,
+      `select count(*)::text as rows, pg_is_in_recovery() as ` +
+        `recovery, pg_current_wal_lsn() >= '${targetLsn}'::pg_lsn as ` +
+        `reached from wal_load`,
     );
     expect(row).toEqual({ rows: String(expectedRows), recovery: false, reached: true });
     const log = await readFile(replica.logFile, "utf8");
@@ -108,7 +136,11 @@ describe("wal-push / wal-fetch with a file repository", () => {
     await cp(baseBackup, restored, { recursive: true });
     await writeFile(join(restored, "recovery.signal"), "");
     await chownTree(restored, source);
-    const replica = await startCluster({ dataDir: restored, start: false, settings: { archive_mode: "off", hot_standby: "off", restore_command: restoreCommand(holeConfig) } });
+    const replica = await startCluster({
+      dataDir: restored,
+      start: false,
+      settings: { archive_mode: "off", hot_standby: "off", restore_command: restoreCommand(holeConfig) },
+    });
     clusters.push(replica);
     await replica.start(60).catch(() => undefined); // pg_ctl may return before recovery reaches the hole
     expect(await waitRecoveryOutcome(replica)).toBe("stopped");
@@ -135,7 +167,9 @@ describe("wal-push / wal-fetch with a file repository", () => {
     const before = await findWalObject(await storageOf(config), name);
     const different = await runZops(["--config", config.path, "wal-push", join("pg_wal", name)], { cwd: fake });
     expect(different.exitCode).toBe(6);
-    expect(different.stderr).toMatch(new RegExp(`STORAGE_CONFLICT.*WAL file ${name} is already archived .* with different content`));
+    expect(different.stderr).toMatch(
+      new RegExp(`STORAGE_CONFLICT.*WAL file ${name} is already archived .* with different content`),
+    );
     expect(different.stderr.trim().split("\n")[0]).not.toContain("\n");
     const after = await findWalObject(await storageOf(config), name);
     expect(after).toEqual(before);
@@ -154,9 +188,13 @@ describe("wal-push / wal-fetch with a file repository", () => {
     }
     expect(failed).toBeGreaterThan(0);
     const log = await readFile(other.logFile, "utf8");
-    expect(log).toMatch(/REPO_INVALID\]: repository 'file:\/\/.*' belongs to PostgreSQL cluster \d+, not to this cluster \(\d+\)/);
+    expect(log).toMatch(
+      /REPO_INVALID\]: repository 'file:\/\/.*' belongs to PostgreSQL cluster \d+, not to this cluster \(\d+\)/,
+    );
     expect(log).toContain("HINT: each cluster needs its own repository");
-    const [row] = await other.query<{ archived: string }>("select archived_count::text as archived from pg_stat_archiver");
+    const [row] = await other.query<{ archived: string }>(
+      "select archived_count::text as archived from pg_stat_archiver",
+    );
     expect(Number(row?.archived)).toBe(0);
     await other.destroy();
   });

@@ -1,7 +1,9 @@
 import { rate, worstStatus, type Probe } from "../probe.js";
 
-// `.ready` files waiting in pg_wal/archive_status: count against check.readyWarn/readyCritical and the oldest
-// one's age against check.archiveWarnMinutes/archiveCriticalMinutes.
+/**
+ * `.ready` files waiting in pg_wal/archive_status: count against check.readyWarn/readyCritical and the oldest one's age
+ * against check.archiveWarnMinutes/archiveCriticalMinutes.
+ */
 export const readyBacklogProbe: Probe = async (context) => {
   const backlog = await context.readyBacklog();
   const { readyWarn, readyCritical, archiveWarnMinutes, archiveCriticalMinutes } = context.config.check;
@@ -11,7 +13,10 @@ export const readyBacklogProbe: Probe = async (context) => {
   return {
     name: "ready-backlog",
     status: worstStatus([rate(backlog.count, countLimits), rate(oldest, ageLimits)]),
-    message: backlog.count === 0 ? "no WAL waiting to be archived" : `${backlog.count} WAL file(s) waiting to be archived, oldest ${oldest} s`,
+    message:
+      backlog.count === 0
+        ? "no WAL waiting to be archived"
+        : `${backlog.count} WAL file(s) waiting to be archived, oldest ${oldest} s`,
     metrics: { wal_ready_count: backlog.count, wal_ready_oldest_age_seconds: oldest },
     thresholds: { wal_ready_count: countLimits, wal_ready_oldest_age_seconds: ageLimits },
   };

@@ -3,19 +3,37 @@ import { findWalGaps } from "../../verify/verify-wal.js";
 import { listWal, segmentsOf } from "../../wal/catalog.js";
 import type { Probe, ProbeResult } from "../probe.js";
 
-// Every backup's WAL chain is complete from its start to the newest archived segment (names only; `zops verify` re-reads contents).
+/**
+ * Every backup's WAL chain is complete from its start to the newest archived segment (names only; `zops verify`
+ * re-reads contents).
+ */
 export const walChainProbe: Probe = async (context): Promise<ProbeResult> => {
   const storage = await context.storage();
   const backups = await listBackups(storage);
-  if (backups.length === 0) return { name: "wal-chain", status: "unknown", message: "no backup yet: nothing to check the WAL chain against", metrics: {} };
+  if (backups.length === 0)
+    return {
+      name: "wal-chain",
+      status: "unknown",
+      message: "no backup yet: nothing to check the WAL chain against",
+      metrics: {},
+    };
   const { gaps, newest } = findWalGaps(segmentsOf(await listWal(storage)), backups);
   const missing = [...new Set(gaps.flatMap((gap) => gap.missing))].sort();
-  if (missing.length === 0) return { name: "wal-chain", status: "ok", message: `WAL complete from ${backups[0]?.walStart} to ${newest ?? "?"}`, metrics: { wal_missing_segments: 0 } };
+  if (missing.length === 0)
+    return {
+      name: "wal-chain",
+      status: "ok",
+      message: `WAL complete from ${backups[0]?.walStart} to ${newest ?? "?"}`,
+      metrics: { wal_missing_segments: 0 },
+    };
   const affected = gaps.map((gap) => gap.backup);
   return {
     name: "wal-chain",
     status: "critical",
-    message: `${missing.length} WAL segment(s) missing (first ${missing[0]}): point-in-time recovery past the gap is impossible for ${affected.length} backup(s); take a new full backup`,
+    message:
+      `${missing.length} WAL segment(s) missing (first ` +
+      `${missing[0]}): point-in-time recovery past the gap is ` +
+      `impossible for ${affected.length} backup(s); take a new full backup`,
     metrics: { wal_missing_segments: missing.length },
   };
 };

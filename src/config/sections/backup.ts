@@ -10,7 +10,9 @@ export const backupSchema = z
     fastCheckpoint: z.boolean().prefault(true),
     /** Seconds to wait, after pg_backup_stop(), for the WAL the backup needs to reach the repository. */
     archiveTimeoutSeconds: z.int().min(1).prefault(120),
-    /** Lock file allowing one backup (or expire) at a time; default `<parent of postgres.dataDir>/.zops-backup.lock`. */
+    /**
+     * Lock file allowing one backup (or expire) at a time; default `<parent of postgres.dataDir>/.zops-backup.lock`.
+     */
     lockFile: z.string().startsWith("/", "an absolute path").optional(),
     retention: z
       .strictObject({

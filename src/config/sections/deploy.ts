@@ -12,7 +12,12 @@ export const deploySchema = z
     /** Directory config files are installed under (a release's destinations are relative to it). */
     configDir: z.string().startsWith("/", "an absolute path").prefault("/etc/zulip"),
     /** Extra `{{name}}` variables for config templates and hooks (e.g. port: "8080"). */
-    vars: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a variable name (letters, digits, _)"), z.union([z.string(), z.number()]).transform(String)).prefault({}),
+    vars: z
+      .record(
+        z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a variable name (letters, digits, _)"),
+        z.union([z.string(), z.number()]).transform(String),
+      )
+      .prefault({}),
     /** Lock file (default `<root>/.zops/upgrade.lock`). */
     lockPath: z.string().startsWith("/", "an absolute path").optional(),
     /** Upgrade log, appended by every upgrade/rollback run (default `<root>/.zops/upgrade.log`). */

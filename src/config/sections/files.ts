@@ -20,6 +20,15 @@ export const uploadsSchema = z
 export const secretsSchema = z
   .strictObject({
     paths: z.array(z.string().startsWith("/", "an absolute path")).prefault([]),
-    recipients: z.array(z.string().regex(/^age1[023456789acdefghjklmnpqrstuvwxyz]{58}$/, "an age X25519 recipient (age1 followed by 58 bech32 characters)")).prefault([]),
+    recipients: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^age1[023456789acdefghjklmnpqrstuvwxyz]{58}$/,
+            "an age X25519 recipient (age1 followed by 58 bech32 characters)",
+          ),
+      )
+      .prefault([]),
   })
   .prefault({});

@@ -2,9 +2,7 @@ import { z } from "zod";
 
 /** `repository:` — where backups and WAL live (fixed keys, see DESIGN.md). */
 export const repositorySchema = z.strictObject({
-  url: z
-    .string()
-    .regex(/^(file:\/\/\/|s3:\/\/[^/]+)/, "a URL of the form file:///absolute/path or s3://bucket/prefix"),
+  url: z.string().regex(/^(file:\/\/\/|s3:\/\/[^/]+)/, "a URL of the form file:///absolute/path or s3://bucket/prefix"),
   s3: z
     .strictObject({
       endpoint: z.url().optional(),

@@ -3,7 +3,10 @@ import { z } from "zod";
 /** `wal:` — WAL archiving (wal-push) and fetching (wal-fetch). */
 export const walSchema = z
   .strictObject({
-    /** Push-ahead: the background pusher a wal-push starts archives the other `.ready` files in rounds of this many (0 disables). */
+    /**
+     * Push-ahead: the background pusher a wal-push starts archives the other `.ready` files in rounds of this many (0
+     * disables).
+     */
     pushAhead: z.int().min(0).max(64).prefault(8),
     /**
      * After pushing a file ahead, rename its `.ready` to `.done` (what WAL-E always did and WAL-G's
@@ -19,9 +22,14 @@ export const walSchema = z
     fetchConcurrency: z.int().min(1).max(32).prefault(4),
     /** zstd level for WAL files. */
     compressLevel: z.int().min(1).max(19).prefault(3),
-    /** How long wal-push trusts its cached "repository belongs to this cluster" check before re-reading cluster.json. */
+    /**
+     * How long wal-push trusts its cached "repository belongs to this cluster" check before re-reading cluster.json.
+     */
     identityCheckMinutes: z.number().min(0).max(1440).prefault(60),
-    /** Where wal-push records what it pushed ahead; default: `<dataDir>/pg_wal/zops-spool`. wal-fetch always prefetches into `<dataDir being restored>/pg_wal/zops-spool/fetch`. */
+    /**
+     * Where wal-push records what it pushed ahead; default: `<dataDir>/pg_wal/zops-spool`. wal-fetch always prefetches
+     * into `<dataDir being restored>/pg_wal/zops-spool/fetch`.
+     */
     spoolDir: z.string().startsWith("/", "an absolute path").optional(),
   })
   .prefault({});

@@ -49,7 +49,10 @@ if (action === "start") {
   const logFile = config.log_file ?? join(dirname(pidFile), "demo.log");
   mkdirSync(dirname(logFile), { recursive: true });
   const log = openSync(logFile, "a");
-  const child = spawn(process.execPath, [join(here, "server.mjs"), configPath], { detached: true, stdio: ["ignore", log, log] });
+  const child = spawn(process.execPath, [join(here, "server.mjs"), configPath], {
+    detached: true,
+    stdio: ["ignore", log, log],
+  });
   child.unref();
   let exited;
   child.on("exit", (code) => (exited = code));

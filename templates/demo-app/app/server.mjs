@@ -34,9 +34,12 @@ const server = createServer((request, response) => {
     response.end(`${JSON.stringify(value)}\n`);
   };
   if (request.url === "/health") {
-    return build.healthy ? body(200, { status: "ok", version: build.version }) : body(503, { status: "failing", version: build.version });
+    return build.healthy
+      ? body(200, { status: "ok", version: build.version })
+      : body(503, { status: "failing", version: build.version });
   }
-  if (request.url === "/") return body(200, { name: build.name, version: build.version, greeting: config.greeting ?? null });
+  if (request.url === "/")
+    return body(200, { name: build.name, version: build.version, greeting: config.greeting ?? null });
   return body(404, { error: "not found" });
 });
 
