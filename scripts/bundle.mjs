@@ -1,6 +1,6 @@
 // Bundles the CLI into dist/bin in two builds sharing one build id:
 // - dist/bin/zops.js: the entry, one self-contained file holding only the wal-push start-up fast path
-//   (src/wal/push-fast.ts), so a wal-push that PostgreSQL's archiver makes for an already pushed-ahead file
+//   (src/bin/wal-push-fast.ts), so a wal-push that PostgreSQL's archiver makes for an already pushed-ahead file
 //   loads no other module; everything else is a dynamic import of zops-cli.js.
 // - dist/bin/zops-cli.js and zops-worker.js with code splitting: `zops wal-push` loads only the chunks it
 //   imports (the S3 SDK, listr2 and pg stay on disk until a command needs them).
@@ -25,9 +25,9 @@ const common = {
 await rm("dist", { recursive: true, force: true });
 await build({
   ...common,
-  // zops-worker.js: the worker-thread entry of the backup/restore pool (src/backup/worker-pool.ts finds it beside
+  // zops-worker.js: the worker-thread entry of the backup/restore pool (src/workers/locate.ts finds it beside
   // zops.js).
-  entryPoints: { "zops-cli": "src/cli.ts", "zops-worker": "src/backup/worker.ts" },
+  entryPoints: { "zops-cli": "src/cli.ts", "zops-worker": "src/bin/zops-worker.ts" },
   outdir: "dist/bin",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",

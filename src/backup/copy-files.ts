@@ -4,7 +4,7 @@ import { backupObjectKey } from "../repo/layout.js";
 import type { Storage } from "../storage/storage.js";
 import type { ManifestFile, ManifestObject, ManifestPiece } from "./manifest.js";
 import { fileDigest, type BackupPlan } from "./plan.js";
-import type { WorkerPool } from "./worker-pool.js";
+import type { PiecePool } from "./piece-pool.js";
 
 export interface CopyProgress {
   /** Uncompressed bytes read and stored so far, and their stored size. */
@@ -27,7 +27,7 @@ export interface CopyResult {
  */
 export const copyFiles = async (
   storage: Storage,
-  pool: WorkerPool,
+  pool: PiecePool,
   backupId: string,
   plan: BackupPlan,
   options: { level: number; onProgress?: (progress: CopyProgress) => void; signal?: AbortSignal },

@@ -1,19 +1,9 @@
 import type pg from "pg";
-import { ZopsError } from "../errors/index.js";
+import type { ZopsError } from "../errors/index.js";
+import { postgresError } from "../pg/query.js";
 
 // The PostgreSQL side of a non-exclusive base backup, on ONE held connection: PostgreSQL aborts
 // the backup if that session ends, so a killed zops never leaves the cluster in backup mode.
-
-/** Facts about the cluster, read before the backup starts. */
-export interface ClusterFacts {
-  readonly pgVersion: number;
-  readonly systemIdentifier: string;
-  readonly walSegmentSize: number;
-  readonly dataDirectory: string;
-  readonly inRecovery: boolean;
-  readonly archiveMode: string;
-  readonly tablespaces: { oid: string; name: string; location: string }[];
-}
 
 export interface BackupStart {
   readonly lsn: string;
@@ -26,53 +16,11 @@ export interface BackupStop {
   readonly tablespaceMap: string | null;
 }
 
-const queryError = (what: string, error: unknown): ZopsError =>
-  new ZopsError("POSTGRES", `${what} failed: ${(error as Error).message}`, {
-    hint: "check the PostgreSQL log; the backup user needs superuser or pg_backup_start/stop privileges",
-    cause: error,
-  });
+/** The hint of a failed backup query. */
+export const BACKUP_PRIVILEGES_HINT =
+  "check the PostgreSQL log; the backup user needs superuser or pg_backup_start/stop privileges";
 
-/** Reads version, system identifier, WAL segment size, data directory and tablespaces; throws POSTGRES. */
-export const readClusterFacts = async (client: pg.Client): Promise<ClusterFacts> => {
-  try {
-    const facts = await client.query<{
-      version: string;
-      sysid: string;
-      segsize: string;
-      datadir: string;
-      recovery: boolean;
-      archive_mode: string;
-    }>(
-      `select current_setting('server_version_num') as version, ` +
-        `(select system_identifier::text from pg_control_system()) as ` +
-        `sysid,
-              (select setting from pg_settings where ` +
-        `name = 'wal_segment_size') as segsize, ` +
-        `current_setting('data_directory') as datadir,
-              ` +
-        `pg_is_in_recovery() as recovery, ` +
-        `current_setting('archive_mode') as archive_mode`,
-    );
-    const row = facts.rows[0];
-    if (!row) throw new Error("no row");
-    const spaces = await client.query<{ oid: string; name: string; location: string }>(
-      "select oid::text as oid, spcname as name, " +
-        "pg_tablespace_location(oid) as location from pg_tablespace " +
-        "where spcname not in ('pg_default', 'pg_global') order by oid",
-    );
-    return {
-      pgVersion: Math.floor(Number(row.version) / 10000),
-      systemIdentifier: row.sysid,
-      walSegmentSize: Number(row.segsize),
-      dataDirectory: row.datadir,
-      inRecovery: row.recovery,
-      archiveMode: row.archive_mode,
-      tablespaces: spaces.rows,
-    };
-  } catch (error) {
-    throw queryError("reading cluster facts", error);
-  }
-};
+const queryError = (what: string, error: unknown): ZopsError => postgresError(what, error, BACKUP_PRIVILEGES_HINT);
 
 /**
  * Starts a non-exclusive backup (pg_backup_start on 15+, pg_start_backup on 13-14); returns the start LSN and timeline.

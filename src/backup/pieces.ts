@@ -1,18 +1,8 @@
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  fchmodSync,
-  fchownSync,
-  fstatSync,
-  fsyncSync,
-  futimesSync,
-  openSync,
-  readSync,
-  writeSync,
-} from "node:fs";
-import { compressFrame, decompressFrameChunks } from "./frame-codec.js";
+import { closeSync, fchmodSync, fchownSync, fsyncSync, futimesSync, openSync, readSync, writeSync } from "node:fs";
+import { compressFrame, decompressFrameChunks } from "../compress/frames.js";
 
-// The byte work of backups and restores, run inside worker threads (src/backup/worker.ts) so that
+// The byte work of backups and restores, run inside worker threads (jobs in ./piece-jobs.ts) so that
 // zstd and SHA-256 use every core. A data object is a concatenation of zstd frames, one per piece.
 
 /** A range of a file to store. */
@@ -71,29 +61,6 @@ export const packPieces = async (pieces: readonly PackPiece[], level: number): P
 };
 
 let readBuffer = Buffer.alloc(0);
-let objectBuffer = Buffer.alloc(0);
-
-/**
- * Reads a whole file (a repository object, a WAL file to push) into a per-thread buffer (valid until the next call);
- * throws the fs error. Synchronous (worker threads only, see readRange).
- */
-export const readWholeFile = (path: string): Buffer => {
-  const fd = openSync(path, "r");
-  try {
-    const size = fstatSync(fd).size;
-    if (objectBuffer.length < size)
-      objectBuffer = Buffer.allocUnsafe(Math.max(size, objectBuffer.length * 2, 1024 * 1024));
-    let filled = 0;
-    while (filled < size) {
-      const bytesRead = readSync(fd, objectBuffer, filled, size - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return objectBuffer.subarray(0, filled);
-  } finally {
-    closeSync(fd);
-  }
-};
 
 // Reads `length` bytes at `offset` (fewer at end of file) into a per-thread buffer (valid until the next call);
 // undefined when the file does not exist. Synchronous on purpose: it runs on a worker thread, where blocking is free

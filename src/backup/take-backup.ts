@@ -8,23 +8,18 @@ import { backupManifestKey, backupPrefix } from "../repo/layout.js";
 import { ensureClusterIdentity, openRepository } from "../repo/repository.js";
 import { listAll } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
-import { parseLsn, segmentForLsn } from "../wal/segment-name.js";
+import { segmentForLsn } from "../pg/wal-segment.js";
+import { parseLsn } from "../pg/lsn.js";
+import { readServerFacts, type ServerFacts } from "../pg/server-facts.js";
 import { makeBackupId } from "./backup-id.js";
 import { pickParent } from "./chains.js";
 import { copyFiles, type CopyProgress, type CopyResult } from "./copy-files.js";
 import { encodeManifest, listBackupIds, listBackups, MANIFEST_FORMAT, type BackupManifest } from "./manifest.js";
-import {
-  startBackup,
-  stopBackup,
-  readClusterFacts,
-  type BackupStart,
-  type BackupStop,
-  type ClusterFacts,
-} from "./pg-session.js";
+import { startBackup, stopBackup, BACKUP_PRIVILEGES_HINT, type BackupStart, type BackupStop } from "./pg-session.js";
 import { planBackup, type BackupPlan } from "./plan.js";
 import { waitForWal } from "./wal-wait.js";
 import { walkDataDirectory, type WalkResult } from "./walk.js";
-import { WorkerPool } from "./worker-pool.js";
+import { openPiecePool } from "./piece-pool.js";
 
 // The steps of one database backup, each a function of a shared state so the Listr graph
 // (tasks/backup/database.ts) shows and times them. Order: prepare, start, copy, stop, wait for WAL,
@@ -39,7 +34,7 @@ export interface BackupRun {
   /** Why an incremental became a full (no earlier backup). */
   promotedReason?: string;
   client?: pg.Client;
-  facts?: ClusterFacts;
+  facts?: ServerFacts;
   id?: string;
   parent?: BackupManifest;
   startedAt?: Date;
@@ -66,7 +61,7 @@ const need = <T>(value: T | undefined, what: string): T => {
 export const prepareBackup = async (run: BackupRun): Promise<void> => {
   await openRepository(run.storage);
   run.client = await connectPostgres(run.config.postgres, { applicationName: "zops backup" });
-  const facts = await readClusterFacts(run.client);
+  const facts = await readServerFacts(run.client, BACKUP_PRIVILEGES_HINT);
   run.facts = facts;
   if (facts.inRecovery)
     throw new ZopsError("PRECONDITION", "PostgreSQL is in recovery (a standby): zops backs up the primary", {
@@ -133,7 +128,7 @@ export const copyDataDirectory = async (
   const plan = planBackup(run.walk.files, run.type === "incr" ? run.parent : undefined);
   run.plan = plan;
   const started = performance.now();
-  const pool = new WorkerPool(run.config.backup.processes);
+  const pool = openPiecePool(run.config.backup.processes);
   try {
     run.copy = await copyFiles(run.storage, pool, need(run.id, "the id"), plan, {
       level: run.config.backup.compressLevel,

@@ -1,7 +1,7 @@
 import { ZopsError } from "../errors/index.js";
 import type { Storage } from "../storage/storage.js";
 import { findWalObject } from "../wal/catalog.js";
-import { segmentRange } from "../wal/segment-name.js";
+import { segmentRange } from "../pg/wal-segment.js";
 
 /**
  * Waits until every WAL segment from `first` to `last` (inclusive) is in the repository; polls each missing one. Throws

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { walPushFromSpool } from "../wal/push-fast.js";
+import { walPushFromSpool } from "./wal-push-fast.js";
 
 // A wal-push for a file the background pusher already stored is answered before the CLI (commander, the error
 // registry, the storage drivers) loads: PostgreSQL starts one such process per WAL segment. The bundle inlines

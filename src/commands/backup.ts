@@ -1,4 +1,4 @@
-import type { BackupManifest } from "../backup/manifest.js";
+import { describeBackup } from "../backup/describe.js";
 import { backupLockPath, timeOfBackupId } from "../backup/backup-id.js";
 import type { BackupRun } from "../backup/take-backup.js";
 import { ZopsError, exitCodeFor, messageOf } from "../errors/index.js";
@@ -12,7 +12,7 @@ import { fingerprintTask, type FingerprintPartContext } from "../../tasks/drill/
 import { secretsArchiveTask, type SecretsPartContext } from "../../tasks/secrets/archive.js";
 import { filesExpireTask, type FilesExpirePartContext } from "../../tasks/uploads/expire.js";
 import { describeUploadsSnapshot, uploadsSnapshotTask, type UploadsPartContext } from "../../tasks/uploads/snapshot.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 export interface BackupOptions {
   readonly type?: string;
@@ -182,23 +182,3 @@ const summarize = (ctx: BackupContext, elapsedMs: number): CommandResult => {
   for (const entry of failed) lines.push(`FAILED ${entry.part}: ${messageOf(entry.error)}`);
   return { exitCode: failed.length > 0 ? exitCodeFor("PARTIAL") : 0, text: lines.join("\n"), json };
 };
-
-/** The facts `zops backup --json` and `zops backups --json` give for one backup. */
-export const describeBackup = (manifest: BackupManifest, note?: string) => ({
-  id: manifest.id,
-  type: manifest.type,
-  parent: manifest.parent ?? null,
-  full: manifest.full,
-  startedAt: manifest.startedAt,
-  stoppedAt: manifest.stoppedAt,
-  startLsn: manifest.startLsn,
-  stopLsn: manifest.stopLsn,
-  timeline: manifest.timeline,
-  walStart: manifest.walStart,
-  walStop: manifest.walStop,
-  pgVersion: manifest.pgVersion,
-  systemIdentifier: manifest.systemIdentifier,
-  files: manifest.files.length,
-  sizes: manifest.sizes,
-  ...(note ? { note } : {}),
-});

@@ -1,10 +1,10 @@
+import { describeBackup } from "../backup/describe.js";
 import { listBackups, readManifest, type BackupManifest } from "../backup/manifest.js";
 import { openRepository } from "../repo/repository.js";
 import { openStorage } from "../storage/open.js";
 import { formatBytes, formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
 import { listWal, segmentsOf } from "../wal/catalog.js";
-import { describeBackup } from "./backup.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 /**
  * `zops backups [ID]`: lists completed backups (interrupted ones have no manifest and never show) with the recovery

@@ -5,7 +5,7 @@ import { PROBES } from "../check/registry.js";
 import { runProbes } from "../check/run-probes.js";
 import { ZopsError } from "../errors/index.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 /**
  * `zops check [--format text|json|nagios|prometheus]`: read-only probes, exit 0/1/2/3 (Nagios) in every format. A

@@ -2,7 +2,7 @@ import type { ZopsConfig } from "../config/index.js";
 import { listDeployments } from "../deploy/deployments.js";
 import { deployPaths } from "../deploy/paths.js";
 import { formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 /** `zops deployments`: lists deployments oldest first with version and current/last/next marks (read only). */
 export const runDeployments = async (

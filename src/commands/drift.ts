@@ -6,7 +6,7 @@ import { readConffileTable, readShippedContent } from "../deploy/conffile-table.
 import { unifiedDiff } from "../deploy/diff.js";
 import { deployPaths } from "../deploy/paths.js";
 import { formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 /** State of one installed config file against what zops installed. */
 export interface DriftEntry {

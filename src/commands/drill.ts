@@ -6,7 +6,7 @@ import type { CommandResult, GlobalOptions } from "../ui/output.js";
 import { createTasks } from "../ui/run-tasks.js";
 import type { DrillContext } from "../../tasks/drill/context.js";
 import { drillTasks, finishDrill } from "../../tasks/drill/graph.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 export interface DrillOptions {
   readonly backup?: string;

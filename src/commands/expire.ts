@@ -6,7 +6,7 @@ import { openStorage } from "../storage/open.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 import { createTasks } from "../ui/run-tasks.js";
 import { describeExpirePlan, expireTask, type ExpirePartContext } from "../../tasks/backup/expire.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 /**
  * `zops expire [--dry-run]`: applies backup.retention under the backup lock; with --dry-run the storage refuses every

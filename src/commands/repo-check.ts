@@ -3,7 +3,7 @@ import { cleanupTask, probeTask, type ProbeResult, type RepoCheckContext } from 
 import { openStorage } from "../storage/open.js";
 import { createTasks } from "../ui/run-tasks.js";
 import { formatDuration, formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 const render = (location: string, results: readonly ProbeResult[], cleanupError: string | undefined): string => {
   const rows = results.map((result) => [

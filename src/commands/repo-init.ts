@@ -2,7 +2,7 @@ import { checkLocationTask, writeMarkerTask, type RepoInitContext } from "../../
 import { openStorage } from "../storage/open.js";
 import { createTasks } from "../ui/run-tasks.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 /**
  * `zops repo init`: creates a repository at repository.url; refuses (PRECONDITION, exit 4) an existing repository or a

@@ -13,7 +13,7 @@ import { createTasks } from "../ui/run-tasks.js";
 import { databaseRestoreTask, describeTarget, type DatabaseRestoreContext } from "../../tasks/restore/database.js";
 import type { SecretsRestoreContext } from "../../tasks/secrets/restore.js";
 import type { UploadsRestoreContext } from "../../tasks/uploads/restore.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 export interface RestoreOptions {
   /** Database target directory (optional when only uploads or secrets are restored). */

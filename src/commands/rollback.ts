@@ -11,7 +11,7 @@ import type { ZopsConfig } from "../config/index.js";
 import { readJournal, removeJournal } from "../deploy/journal.js";
 import { rollbackTasks, type RollbackContext } from "../../tasks/upgrade/rollback.js";
 import { undoRecords } from "../../tasks/upgrade/undo.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 import { join } from "node:path";
 
 /**

@@ -15,7 +15,7 @@ import { criticalTasks } from "../../tasks/upgrade/critical.js";
 import { finishTasks } from "../../tasks/upgrade/finish.js";
 import { preflightTasks } from "../../tasks/upgrade/preflight.js";
 import { downtimeMs, formatPlan, formatTimings, hasChanges, planJson } from "../../tasks/upgrade/report.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 /** Commander options of `zops upgrade`. */
 export interface UpgradeFlags {

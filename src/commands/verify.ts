@@ -1,5 +1,5 @@
 import { listBackups, readManifest, type BackupManifest } from "../backup/manifest.js";
-import { WorkerPool } from "../backup/worker-pool.js";
+import { openPiecePool } from "../backup/piece-pool.js";
 import { ZopsError } from "../errors/index.js";
 import { openRepository } from "../repo/repository.js";
 import { openStorage } from "../storage/open.js";
@@ -12,7 +12,7 @@ import { checkSecretsArchive } from "../secrets/check.js";
 import { listSecretsArchives } from "../secrets/catalog.js";
 import { listUploadSnapshots } from "../uploads/catalog.js";
 import { verifyUploadsSnapshot } from "../uploads/verify.js";
-import { loadCommandConfig } from "./context.js";
+import { loadCommandConfig } from "./load-config.js";
 
 interface VerifyContext {
   backups: BackupManifest[];
@@ -29,7 +29,7 @@ interface VerifyContext {
 export const runVerify = async (globals: GlobalOptions, backupId?: string): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
   const storage = await openStorage(config);
-  const pool = new WorkerPool(config.backup.processes);
+  const pool = openPiecePool(config.backup.processes);
   try {
     await openRepository(storage);
     const ctx: VerifyContext = {

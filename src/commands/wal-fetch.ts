@@ -1,5 +1,4 @@
-import { loadWalConfig } from "../wal/config-cache.js";
-import { dataDirOfWalPath } from "../wal/data-dir.js";
+import { loadCommandConfig } from "./load-config.js";
 import { walFetch } from "../wal/fetch.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 
@@ -8,7 +7,7 @@ import type { CommandResult, GlobalOptions } from "../ui/output.js";
  * STORAGE_NOT_FOUND to 1 (end of archive) and every other failure to 128 (PostgreSQL aborts recovery).
  */
 export const runWalFetch = async (globals: GlobalOptions, name: string, dest: string): Promise<CommandResult> => {
-  const config = await loadWalConfig(globals, dataDirOfWalPath(dest));
+  const { config } = await loadCommandConfig({ config: globals.config, walPath: dest });
   const result = await walFetch(config, name, dest);
   const text = globals.verbose
     ? `${result.name}: from ${result.source}, prefetched ` +

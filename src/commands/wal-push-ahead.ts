@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { loadWalConfig } from "../wal/config-cache.js";
-import { dataDirOfWalPath } from "../wal/data-dir.js";
+import { loadCommandConfig } from "./load-config.js";
 import { runPusher } from "../wal/pusher.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 
@@ -14,7 +13,7 @@ export const runWalPushAhead = async (
   walDir: string,
   options: { after?: string } = {},
 ): Promise<CommandResult> => {
-  const config = await loadWalConfig(globals, dataDirOfWalPath(join(walDir, "pusher")));
+  const { config } = await loadCommandConfig({ config: globals.config, walPath: join(walDir, "pusher") });
   const result = await runPusher(config, walDir, { after: options.after });
   const text = globals.verbose ? `pushed ahead ${result.pushed.length}, failed ${result.failures.length}` : undefined;
   return { text, json: result };

@@ -1,5 +1,4 @@
-import { loadWalConfig } from "../wal/config-cache.js";
-import { dataDirOfWalPath } from "../wal/data-dir.js";
+import { loadCommandConfig } from "./load-config.js";
 import { walPush } from "../wal/push.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 
@@ -8,7 +7,7 @@ import type { CommandResult, GlobalOptions } from "../ui/output.js";
  * (the output lands in the PostgreSQL log), one line plus HINT on failure (printed by cli.ts).
  */
 export const runWalPush = async (globals: GlobalOptions, path: string): Promise<CommandResult> => {
-  const config = await loadWalConfig(globals, dataDirOfWalPath(path));
+  const { config } = await loadCommandConfig({ config: globals.config, walPath: path });
   const result = await walPush(config, path, { configPath: globals.config });
   const failures = result.pusherFailures;
   if (failures.length > 0) {

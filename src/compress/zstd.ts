@@ -1,24 +1,7 @@
-import { createRequire } from "node:module";
 import type { Transform } from "node:stream";
-import type * as Zstd from "zstd-napi";
-import { ZopsError } from "../errors/index.js";
+import { zstdApi } from "./native.js";
 
-const require = createRequire(import.meta.url);
-let zstd: typeof Zstd | undefined;
-
-// Loads the native zstd binding once, with a clear error when it was not built.
-const binding = (): typeof Zstd => {
-  if (zstd) return zstd;
-  try {
-    zstd = require("zstd-napi") as typeof Zstd;
-    return zstd;
-  } catch (error) {
-    throw new ZopsError("INTERNAL", `the zstd binding (zstd-napi) could not be loaded: ${(error as Error).message}`, {
-      hint: "reinstall zops with build tools present (npm ci needs python3, make and g++ to build zstd-napi)",
-      cause: error,
-    });
-  }
-};
+const binding = zstdApi;
 
 /** A zstd compressing Transform (frame with content checksum); level 1-19. */
 export const createCompressStream = (level = 3): Transform =>

@@ -3,7 +3,7 @@ import { mkdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeFileAtomic } from "../wal/atomic-file.js";
+import { writeFileAtomic } from "../fsio/atomic-write.js";
 import type { ZopsConfig } from "./schema.js";
 
 // A cache of the validated configuration, so that a command whose zops.yml has not changed does not load yaml and
@@ -12,13 +12,6 @@ import type { ZopsConfig } from "./schema.js";
 // $ZOPS_REPOSITORY_URL and the installed zops build are unchanged; anything else loads through loadConfig (full
 // validation, clear errors) and rewrites the entry. Entries are mode 0600 in a 0700 directory: they hold what the
 // config file holds. Nothing here imports yaml or zod.
-
-/** Default configuration file. */
-export const DEFAULT_CONFIG_PATH = "/etc/zops/zops.yml";
-
-/** Picks the config path: the flag, else $ZOPS_CONFIG, else /etc/zops/zops.yml (as given, not resolved). */
-export const resolveConfigPath = (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string =>
-  flag ?? env.ZOPS_CONFIG ?? DEFAULT_CONFIG_PATH;
 
 interface CacheEntry {
   readonly key: string;
@@ -85,7 +78,12 @@ export const loadConfigCached = async (
   const { config } = await loadConfig(configFile);
   if (cacheFile && key && key === (await keyOf(configFile))) {
     await mkdir(dirname(cacheFile), { recursive: true, mode: 0o700 })
-      .then(() => writeFileAtomic(cacheFile, JSON.stringify({ key, config } satisfies CacheEntry), { mode: 0o600 }))
+      .then(() =>
+        writeFileAtomic(cacheFile, JSON.stringify({ key, config } satisfies CacheEntry), {
+          mode: 0o600,
+          durable: false,
+        }),
+      )
       .then(() => afterWrite?.())
       .catch(() => undefined);
   }

@@ -5,8 +5,6 @@ import { ZopsError } from "../errors/index.js";
 import { lineOf } from "./locate.js";
 import { configSchema, type ZopsConfig } from "./schema.js";
 
-export { DEFAULT_CONFIG_PATH, resolveConfigPath } from "./cache.js";
-
 const HINT = "see templates/zops.yml for every key with its meaning and default";
 
 /** A loaded configuration and the file it came from. */

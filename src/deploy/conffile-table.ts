@@ -1,7 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ZopsError } from "../errors/index.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "../fsio/atomic-write.js";
 
 /** One row of the conffile table: what zops installed (the shipped, rendered content) last time. */
 export interface ConffileRow {

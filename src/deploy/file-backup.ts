@@ -1,6 +1,6 @@
 import { copyFile, chmod, chown, lstat, mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "../fsio/atomic-write.js";
 
 /** A file about to be overwritten: where its previous content was saved (undefined: it did not exist). */
 export interface FileBackup {

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { readFile, rm } from "node:fs/promises";
 import { ZopsError } from "../errors/index.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "../fsio/atomic-write.js";
 import type { FileBackup } from "./file-backup.js";
 
 /** What the critical section did so far, in order; each record says how to undo one step. */

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { withPostgres, type PostgresSettings } from "../pg/connect.js";
-import { parseLsn } from "../wal/segment-name.js";
+import { compareLsn } from "../pg/lsn.js";
 
 /** One table's content summary at the capture snapshot. */
 export interface TableFingerprint {
@@ -71,12 +71,6 @@ const captureDatabase = async (
     await client.query("rollback").catch(() => undefined);
     throw error;
   }
-};
-
-/** Compares two LSNs written as "X/Y" (negative, zero or positive like a sort comparator). */
-export const compareLsn = (a: string, b: string): number => {
-  const diff = parseLsn(a) - parseLsn(b);
-  return diff < 0n ? -1 : diff > 0n ? 1 : 0;
 };
 
 /**

@@ -3,7 +3,7 @@ import type { BackupManifest } from "../backup/manifest.js";
 import { BACKUPS_PREFIX, backupIdOfKey, backupManifestKey, backupPrefix } from "../repo/layout.js";
 import type { Storage } from "../storage/storage.js";
 import { listWal, type WalObject } from "../wal/catalog.js";
-import { parseSegmentName } from "../wal/segment-name.js";
+import { parseSegmentName } from "../pg/wal-segment.js";
 
 // Retention (docs/repository-format.md "Base backups"): keep the newest N full backups with their
 // incrementals; delete older chains, orphaned incrementals, leftovers of interrupted backups,

@@ -2,8 +2,9 @@ import { chmod, chown, lstat, open, readdir, rm, utimes } from "node:fs/promises
 import { join } from "node:path";
 import type { BackupManifest, ManifestFile } from "../backup/manifest.js";
 import type { UnpackPiece, UnpackProblem } from "../backup/pieces.js";
-import type { WorkerPool } from "../backup/worker-pool.js";
+import type { PiecePool } from "../backup/piece-pool.js";
 import { ZopsError } from "../errors/index.js";
+import { syncPath } from "../fsio/sync.js";
 import type { OsUser } from "../pg/os-user.js";
 import { getBuffer } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
@@ -32,7 +33,7 @@ export interface RestoreFilesResult {
  */
 export const restoreFiles = async (
   storage: Storage,
-  pool: WorkerPool,
+  pool: PiecePool,
   manifest: BackupManifest,
   dir: string,
   options: { delta: boolean; owner?: OsUser; onProgress?: (progress: RestoreProgress) => void; signal?: AbortSignal },
@@ -102,7 +103,7 @@ export const restoreFiles = async (
     await chmod(absolute, file.mode);
     await utimes(absolute, new Date(file.mtimeMs), new Date(file.mtimeMs));
     if (options.owner) await chown(absolute, options.owner.uid, options.owner.gid);
-    await fsyncPath(absolute);
+    await syncPath(absolute);
   };
   // Until then, what its pieces wrote is flushed in the background (one flush per file at a time), so the disk
   // is busy from the start instead of taking a whole 1 GiB segment in its final fsync.
@@ -125,7 +126,7 @@ export const restoreFiles = async (
         }),
       );
     } else if (!flushing.has(path)) {
-      const flush = fsyncPath(absolute, { dataOnly: true })
+      const flush = syncPath(absolute, { dataOnly: true })
         .catch(() => undefined)
         .finally(() => flushing.delete(path));
       flushing.set(path, flush);
@@ -211,19 +212,9 @@ export const restoreFiles = async (
   for (const file of finishHere) if (file.pieces.length === 0) await finishFile(file);
   // Files are synced as they are finished (one-piece files on the pool threads); their directory entries last.
   await forEachLimited(["", ...manifest.directories.map((entry) => entry.path)], 8, (path) =>
-    fsyncPath(path === "" ? dir : join(dir, ...path.split("/"))),
+    syncPath(path === "" ? dir : join(dir, ...path.split("/"))),
   );
   return { written: todo.length, unchanged, removed, bytes: total, downloaded: progress.downloaded };
-};
-
-// fsyncs (or with `dataOnly`, fdatasyncs) a file or directory (opened read-only, which Linux allows for both).
-const fsyncPath = async (path: string, options: { dataOnly?: boolean } = {}): Promise<void> => {
-  const handle = await open(path, "r");
-  try {
-    await (options.dataOnly ? handle.datasync() : handle.sync());
-  } finally {
-    await handle.close();
-  }
 };
 
 // Runs `fn` over items with at most `limit` at once; waits for all.

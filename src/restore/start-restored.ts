@@ -6,7 +6,8 @@ import { isProcessAlive } from "../lock/lock-file.js";
 import type { OsUser } from "../pg/os-user.js";
 import type { Storage } from "../storage/storage.js";
 import { listWal, segmentsOf } from "../wal/catalog.js";
-import { parseLsn, segmentRange, segmentStartLsn } from "../wal/segment-name.js";
+import { segmentRange, segmentStartLsn } from "../pg/wal-segment.js";
+import { parseLsn } from "../pg/lsn.js";
 import type { RecoveryTarget } from "./recovery-settings.js";
 
 /** How a started restore ended its recovery. */

@@ -8,7 +8,7 @@ import { ZopsError } from "../errors/index.js";
 import { secretsArchiveKey, secretsManifestKey } from "../repo/layout.js";
 import { readAll } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
-import { makeTimeId } from "../uploads/snapshot-id.js";
+import { makeTimeId } from "../repo/time-id.js";
 import { SECRETS_FORMAT, SECRETS_VERSION, type SecretsManifest } from "./format.js";
 
 /** Secrets are buffered in memory (age encrypts a buffer in one call); larger sets are refused. */

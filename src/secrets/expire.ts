@@ -1,6 +1,6 @@
 import type { Storage } from "../storage/storage.js";
 import { SECRETS_ARCHIVES_PREFIX } from "../repo/layout.js";
-import { selectUploadSnapshotsToKeep, type UploadsRetention } from "../uploads/expire.js";
+import { selectTimeIdsToKeep, type TimeIdRetention } from "../repo/time-id.js";
 import { listSecretsArchives, readSecretsManifest } from "./catalog.js";
 
 /**
@@ -11,11 +11,11 @@ import { listSecretsArchives, readSecretsManifest } from "./catalog.js";
  */
 export const expireSecrets = async (
   storage: Storage,
-  policy: UploadsRetention,
+  policy: TimeIdRetention,
   options: { dryRun?: boolean; graceMs?: number; now?: Date } = {},
 ): Promise<{ kept: string[]; expired: string[]; orphans: string[] }> => {
   const archives = await listSecretsArchives(storage);
-  const kept = selectUploadSnapshotsToKeep(archives, policy);
+  const kept = selectTimeIdsToKeep(archives, policy);
   const expired = archives.filter((archive) => !kept.includes(archive.id));
   if (!options.dryRun) {
     for (const archive of expired) {

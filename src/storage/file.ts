@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { syncPath } from "../fsio/sync.js";
 import { openBody } from "./body.js";
 import { mapFileError } from "./file-errors.js";
 import { assertKey } from "./key.js";
@@ -58,10 +59,10 @@ export class FileStorage implements Storage {
         counter.size += chunk.length;
       });
       await pipeline(input, output, { signal: options.signal });
-      await this.syncFile(temp);
+      await syncPath(temp);
       await this.adoptOwner(temp);
       await rename(temp, path);
-      await this.syncFile(dirname(path));
+      await syncPath(dirname(path));
       return { key, size: counter.size };
     } catch (error) {
       await unlink(temp).catch(() => undefined);
@@ -208,14 +209,5 @@ export class FileStorage implements Storage {
     );
     const owner = await this.owner;
     if (owner) await chown(path, owner.uid, owner.gid);
-  }
-
-  private async syncFile(path: string): Promise<void> {
-    const handle = await open(path, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
   }
 }

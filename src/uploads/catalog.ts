@@ -4,7 +4,7 @@ import type { Storage } from "../storage/storage.js";
 import { getDocument } from "./documents.js";
 import { snapshotSchema, type SnapshotManifest } from "./format.js";
 import { checkEntryPaths } from "./entry-path.js";
-import { makeTimeId } from "./snapshot-id.js";
+import { makeTimeId } from "../repo/time-id.js";
 
 /** A complete snapshot as listed: its manifest exists. */
 export interface UploadSnapshotInfo {

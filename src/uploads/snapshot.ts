@@ -20,7 +20,7 @@ import { mapLimit } from "./map-limit.js";
 import { PackBuilder } from "./pack-builder.js";
 import { removeRunningMarker, writeRunningMarker } from "./running.js";
 import { scanRoots, type ScannedEntry } from "./scan.js";
-import { makeTimeId } from "./snapshot-id.js";
+import { makeTimeId } from "../repo/time-id.js";
 import { listDataObjects } from "./stored-objects.js";
 import { parentCache } from "./parent-cache.js";
 import { yieldEvery } from "./yield.js";

@@ -1,6 +1,6 @@
 import type { BackupManifest } from "../backup/manifest.js";
 import type { UnpackPiece } from "../backup/pieces.js";
-import type { WorkerPool } from "../backup/worker-pool.js";
+import type { PiecePool } from "../backup/piece-pool.js";
 import { getBuffer } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
 
@@ -17,7 +17,7 @@ export interface VerifyProgress {
  */
 export const verifyBackupObjects = async (
   storage: Storage,
-  pool: WorkerPool,
+  pool: PiecePool,
   manifest: BackupManifest,
   done: Set<string>,
   onProgress?: (progress: VerifyProgress) => void,

@@ -4,7 +4,7 @@ import { sha256Of } from "../crypto/hash.js";
 import { getBuffer } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
 import { listWal, segmentsOf, type WalObject } from "../wal/catalog.js";
-import { segmentRange } from "../wal/segment-name.js";
+import { segmentRange } from "../pg/wal-segment.js";
 
 export interface WalChainReport {
   /** Per backup: the segments from its start to the newest archived segment of its timeline that are missing. */

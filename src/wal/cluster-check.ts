@@ -1,7 +1,7 @@
 import type { ZopsConfig } from "../config/index.js";
 import { ensureClusterIdentity, openRepository } from "../repo/repository.js";
 import type { Storage } from "../storage/storage.js";
-import { readClusterFacts, type ClusterFacts } from "./pg-control.js";
+import { readControlFileFacts, type ControlFileFacts } from "../pg/control-file.js";
 import { readIdentityRecord, writeIdentityRecord } from "./push-spool.js";
 
 /**
@@ -16,8 +16,8 @@ export const checkClusterOnce = async (
   dataDir: string,
   spool: string,
   now = Date.now(),
-): Promise<ClusterFacts & { cached: boolean }> => {
-  const facts = await readClusterFacts(dataDir);
+): Promise<ControlFileFacts & { cached: boolean }> => {
+  const facts = await readControlFileFacts(dataDir);
   const cached = await readIdentityRecord(spool);
   const fresh = cached !== undefined && now - Date.parse(cached.checkedAt) < config.wal.identityCheckMinutes * 60_000;
   if (

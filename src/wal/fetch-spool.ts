@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { TEMP_PREFIX, writeFileAtomic } from "./atomic-file.js";
+import { TEMP_PREFIX, writeFileAtomic } from "../fsio/atomic-write.js";
 import { sha256OfFile } from "./file-hash.js";
 import { hashWal } from "./push-file.js";
 
@@ -30,7 +30,7 @@ export const listSpooled = async (dir: string): Promise<Map<string, string>> => 
 
 /** Stores a verified segment in the spool (atomic; replaces an older copy of the same name and checksum). */
 export const spoolSegment = (dir: string, name: string, sha256: string, data: Uint8Array): Promise<void> =>
-  writeFileAtomic(join(dir, `${name}.${sha256}`), data);
+  writeFileAtomic(join(dir, `${name}.${sha256}`), data, { durable: false });
 
 /**
  * Moves the spooled copy of `name` to `dest` after checking its SHA-256 again; returns false (and deletes the copy)
@@ -51,7 +51,7 @@ export const takeSpooled = async (dir: string, name: string, dest: string): Prom
     // Different file system (a symlinked spool): copy, verifying what was copied.
     const data = await readFile(path);
     if (hashWal(data) !== expected) return false;
-    await writeFileAtomic(dest, data);
+    await writeFileAtomic(dest, data, { durable: false });
     await unlink(path).catch(() => undefined);
   }
   return true;

@@ -2,7 +2,7 @@ import type { ZopsConfig } from "../config/index.js";
 import { ZopsError } from "../errors/index.js";
 import { walFileKind } from "../repo/layout.js";
 import { openStorage } from "../storage/open.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../fsio/atomic-write.js";
 import { join } from "node:path";
 import { settleBounded } from "./bounded.js";
 import { adoptSpoolOwner } from "./spool-owner.js";
@@ -16,7 +16,7 @@ import {
   spoolSegment,
   takeSpooled,
 } from "./fetch-spool.js";
-import { nextSegment } from "./segment-name.js";
+import { nextSegment } from "../pg/wal-segment.js";
 
 /** What one `zops wal-fetch` call did. */
 export interface WalFetchResult {
@@ -66,7 +66,7 @@ export const walFetch = async (config: ZopsConfig, name: string, dest: string): 
           checkEnd: index === 0,
           signal: index > 0 ? abort.signal : undefined,
         });
-        if (index === 0) await writeFileAtomic(dest, fetched.data, { mode: 0o600 });
+        if (index === 0) await writeFileAtomic(dest, fetched.data, { mode: 0o600, durable: false });
         else if (spool) await spoolSegment(spool, file, fetched.object.sha256, fetched.data);
         return fetched.data.length;
       } catch (error) {

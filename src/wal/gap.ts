@@ -1,6 +1,6 @@
 import { walDirectory, walFileKind, parseWalKey } from "../repo/layout.js";
 import type { Storage } from "../storage/storage.js";
-import { formatSegmentName, parseSegmentName } from "./segment-name.js";
+import { formatSegmentName, parseSegmentName } from "../pg/wal-segment.js";
 
 /**
  * Returns the name of an archived segment of the same timeline that comes after segment `name`, or undefined. Looks in

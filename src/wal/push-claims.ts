@@ -1,7 +1,7 @@
 import { link, mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { isProcessAlive } from "../lock/lock-file.js";
-import { TEMP_PREFIX, writeFileAtomic } from "./atomic-file.js";
+import { TEMP_PREFIX, writeFileAtomic } from "../fsio/atomic-write.js";
 
 // Per-file claims in `<spool>/claim/<NAME>` (docs/repository-format.md, "Spools"): the pid of the zops process
 // that is pushing that WAL file now, so the background pusher and PostgreSQL's own wal-push call never push the
@@ -26,7 +26,7 @@ export const prepareClaims = async (spool: string): Promise<void> => {
 export const tryClaim = async (spool: string, name: string): Promise<boolean> => {
   const path = claimPath(spool, name);
   const temp = join(spool, "claim", `${TEMP_PREFIX}${process.pid}-${name}`);
-  await writeFileAtomic(temp, String(process.pid));
+  await writeFileAtomic(temp, String(process.pid), { durable: false });
   try {
     for (let attempt = 0; attempt < 2; attempt += 1) {
       try {
@@ -59,7 +59,7 @@ export const claimIsLive = async (spool: string, name: string): Promise<boolean>
 export const releaseClaim = async (spool: string, name: string, stored: boolean): Promise<void> => {
   const pid = Number(await readFile(claimPath(spool, name), "utf8").catch(() => ""));
   if (pid !== process.pid) return;
-  if (stored) await writeFileAtomic(claimPath(spool, name), STORED).catch(() => undefined);
+  if (stored) await writeFileAtomic(claimPath(spool, name), STORED, { durable: false }).catch(() => undefined);
   else await unlink(claimPath(spool, name)).catch(() => undefined);
 };
 

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { TEMP_PREFIX, writeFileAtomic } from "./atomic-file.js";
+import { TEMP_PREFIX, writeFileAtomic } from "../fsio/atomic-write.js";
 
 // The wal-push spool (docs/repository-format.md, "Spools"): one JSON record per WAL file that a
 // push-ahead already archived, and the cached result of the cluster-identity check.
@@ -100,7 +100,7 @@ export const readPushRecord = (spool: string, name: string): Promise<PushRecord 
 
 /** Records that `name` is archived (atomic write; safe to repeat). */
 export const writePushRecord = (spool: string, record: PushRecord): Promise<void> =>
-  writeFileAtomic(join(pushDir(spool), record.name), JSON.stringify(record));
+  writeFileAtomic(join(pushDir(spool), record.name), JSON.stringify(record), { durable: false });
 
 /** Removes the record for `name` (idempotent). */
 export const removePushRecord = (spool: string, name: string): Promise<void> =>
@@ -130,4 +130,4 @@ export const readIdentityRecord = (spool: string): Promise<IdentityRecord | unde
 
 /** Caches a successful identity check (atomic). */
 export const writeIdentityRecord = (spool: string, record: IdentityRecord): Promise<void> =>
-  writeFileAtomic(join(spool, "identity.json"), JSON.stringify(record));
+  writeFileAtomic(join(spool, "identity.json"), JSON.stringify(record), { durable: false });

@@ -6,10 +6,10 @@ import { spawnDetached } from "../exec/detached.js";
 import { zopsCommand } from "../exec/self-command.js";
 import { acquireLock, isProcessAlive } from "../lock/lock-file.js";
 import { availableParallelism } from "node:os";
-import { WorkerPool } from "../backup/worker-pool.js";
+import { WorkerPool } from "../workers/pool.js";
 import { openStorage } from "../storage/open.js";
-import type { PreparedWal } from "./prepare.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import type { PreparedWal, WalJobs } from "./prepare.js";
+import { writeFileAtomic } from "../fsio/atomic-write.js";
 import { settleBounded } from "./bounded.js";
 import { checkClusterOnce } from "./cluster-check.js";
 import { claimIsLive, cleanClaims, prepareClaims, releaseClaim, tryClaim } from "./push-claims.js";
@@ -70,7 +70,9 @@ export const startPusher = async (
   );
   const previousFailures = previous?.failures ?? [];
   if (previousFailures.length > 0)
-    await writeFileAtomic(resultPath(spool), JSON.stringify({ ...previous, failures: [] })).catch(() => undefined);
+    await writeFileAtomic(resultPath(spool), JSON.stringify({ ...previous, failures: [] }), { durable: false }).catch(
+      () => undefined,
+    );
   if (config.wal.pushAhead <= 0) return { state: "off", previousFailures };
   if (await pusherIsRunning(spool)) return { state: "running", previousFailures };
   const waiting = await selectPushAhead(walDir, current, await listPushRecords(spool), 1);
@@ -115,8 +117,8 @@ export const runPusher = async (
   // Reading, hashing and compressing run on worker threads, so this thread stays free to write each record the
   // moment its file is stored (PostgreSQL's call for it may be waiting). One core is left for those calls:
   // measured on 2 cores, a pusher on both made each of them slower than the pushing it saved (bench/wal-push.ts).
-  const pool = new WorkerPool(Math.max(1, Math.min(config.wal.pushConcurrency, availableParallelism() - 1)));
-  const prepare = (path: string, level: number) => pool.run({ kind: "wal", path, level });
+  const pool = new WorkerPool<WalJobs>(Math.max(1, Math.min(config.wal.pushConcurrency, availableParallelism() - 1)));
+  const prepare = (path: string, level: number) => pool.run({ kind: "prepare-wal", path, level });
   try {
     await checkClusterOnce(storage, config, dataDir, spool);
     if (options.after) await waitWhileClaimed(spool, options.after, AFTER_WAIT_MS);
@@ -143,7 +145,7 @@ export const runPusher = async (
     await cleanPushSpool(spool);
     await cleanClaims(spool);
     const result = { pushed, failures, finishedAt: new Date().toISOString() };
-    await writeFileAtomic(resultPath(spool), JSON.stringify(result)).catch(() => undefined);
+    await writeFileAtomic(resultPath(spool), JSON.stringify(result), { durable: false }).catch(() => undefined);
     await adoptSpoolOwner(spool);
     await lock.release();
   }

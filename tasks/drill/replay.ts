@@ -13,7 +13,8 @@ import {
   type RecoveryTarget,
 } from "../../src/restore/recovery-settings.js";
 import { newestArchivedSegment, startAndAwaitRecovery } from "../../src/restore/start-restored.js";
-import { parseLsn, segmentStartLsn } from "../../src/wal/segment-name.js";
+import { segmentStartLsn } from "../../src/pg/wal-segment.js";
+import { parseLsn } from "../../src/pg/lsn.js";
 import { formatDuration } from "../../src/ui/output.js";
 import { recordCheck, type DrillContext, type DrillRequest } from "./context.js";
 

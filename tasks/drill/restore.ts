@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { ListrTask } from "listr2";
 import { resolveBackup } from "../../src/backup/manifest.js";
-import { WorkerPool } from "../../src/backup/worker-pool.js";
+import { openPiecePool } from "../../src/backup/piece-pool.js";
 import { ZopsError, isZopsError } from "../../src/errors/index.js";
 import type { Fingerprints } from "../../src/drill/fingerprint.js";
 import { prepareScratch } from "../../src/drill/scratch.js";
@@ -62,7 +62,7 @@ export const drillRestoreTasks = (request: DrillRequest): ListrTask<DrillContext
       );
       await createDirectories(scratch.dataDir, manifest, tablespaces, ctx.runAs);
       const started = performance.now();
-      const pool = new WorkerPool(request.config.backup.processes);
+      const pool = openPiecePool(request.config.backup.processes);
       let last = 0;
       try {
         const files = await restoreFiles(request.storage, pool, manifest, scratch.dataDir, {

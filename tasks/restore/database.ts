@@ -1,7 +1,7 @@
 import type { ListrTask } from "listr2";
 import type { ZopsConfig } from "../../src/config/index.js";
 import { resolveBackup, type BackupManifest } from "../../src/backup/manifest.js";
-import { WorkerPool } from "../../src/backup/worker-pool.js";
+import { openPiecePool, type PiecePool } from "../../src/backup/piece-pool.js";
 import { findPgBinDir } from "../../src/pg/bin-dir.js";
 import { postgresRunAs } from "../../src/pg/os-user.js";
 import { openRepository } from "../../src/repo/repository.js";
@@ -44,7 +44,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
   let owner: ReturnType<typeof postgresRunAs> | undefined;
   const runAs = () => (owner ??= postgresRunAs());
   let targetState: "absent" | "empty" | "existing" | undefined;
-  let pool: WorkerPool | undefined;
+  let pool: PiecePool | undefined;
   const closePool = async () => {
     await pool?.close();
     pool = undefined;
@@ -65,7 +65,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
               // Started now, awaited later: the OS user lookup (a child process) and the pool threads' start-up overlap
               // the manifest read.
               void runAs().catch(() => undefined);
-              pool ??= new WorkerPool(request.config.backup.processes);
+              pool ??= openPiecePool(request.config.backup.processes);
               await openRepository(request.storage).catch(closingPool);
               ctx.database.manifest = await resolveBackup(request.storage, request.backup).catch(closingPool);
               const manifest = ctx.database.manifest;
@@ -97,7 +97,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
               const owner = await runAs();
               await createDirectories(request.to, manifest, request.tablespaceMap, owner);
               const started = performance.now();
-              const threads = (pool ??= new WorkerPool(request.config.backup.processes));
+              const threads = (pool ??= openPiecePool(request.config.backup.processes));
               let last = 0;
               try {
                 ctx.database.files = await restoreFiles(request.storage, threads, manifest, request.to, {

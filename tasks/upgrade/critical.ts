@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ListrTask, ListrTaskWrapper } from "listr2";
 import { formatConffileTable, readConffileTable, storeShippedContent } from "../../src/deploy/conffile-table.js";
-import { writeFileAtomic } from "../../src/deploy/atomic-write.js";
+import { writeFileAtomic } from "../../src/fsio/atomic-write.js";
 import { appDatabase } from "../../src/deploy/database.js";
 import { backupFiles } from "../../src/deploy/file-backup.js";
 import { startJournal } from "../../src/deploy/journal.js";

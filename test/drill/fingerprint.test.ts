@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureFingerprints, compareFingerprints, compareLsn } from "../../src/drill/fingerprint.js";
+import { captureFingerprints, compareFingerprints } from "../../src/drill/fingerprint.js";
+import { compareLsn } from "../../src/pg/lsn.js";
 import { startCluster, type TestCluster } from "../support/postgres.js";
 
 describe("data fingerprints", () => {

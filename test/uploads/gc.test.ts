@@ -5,7 +5,8 @@ import { UPLOADS_INDEX_PREFIX, uploadsPackKey } from "../../src/repo/layout.js";
 import { listAll } from "../../src/storage/read.js";
 import { FileStorage } from "../../src/storage/file.js";
 import { listUploadSnapshots, pickUploadSnapshotForBackup, readUploadSnapshot } from "../../src/uploads/catalog.js";
-import { expireUploads, selectUploadSnapshotsToKeep } from "../../src/uploads/expire.js";
+import { selectTimeIdsToKeep } from "../../src/repo/time-id.js";
+import { expireUploads } from "../../src/uploads/expire.js";
 import { collectUploadsGarbage } from "../../src/uploads/gc.js";
 import { restoreUploads } from "../../src/uploads/restore.js";
 import { writeRunningMarker } from "../../src/uploads/running.js";
@@ -38,13 +39,13 @@ describe("uploads retention and garbage collection", () => {
     const ids = ["20260101T000000000Z", "20260102T000000000Z", "20260103T000000000Z", "20260104T000000000Z"].map(
       (id) => ({ id }),
     );
-    expect(selectUploadSnapshotsToKeep(ids, { keepSince: new Date("2026-01-02T12:00:00Z") })).toEqual([
+    expect(selectTimeIdsToKeep(ids, { keepSince: new Date("2026-01-02T12:00:00Z") })).toEqual([
       "20260102T000000000Z",
       "20260103T000000000Z",
       "20260104T000000000Z",
     ]);
-    expect(selectUploadSnapshotsToKeep(ids, {})).toEqual(["20260104T000000000Z"]);
-    expect(selectUploadSnapshotsToKeep(ids, { keepLast: 2, keepIds: ["20260101T000000000Z"] })).toEqual([
+    expect(selectTimeIdsToKeep(ids, {})).toEqual(["20260104T000000000Z"]);
+    expect(selectTimeIdsToKeep(ids, { keepLast: 2, keepIds: ["20260101T000000000Z"] })).toEqual([
       "20260101T000000000Z",
       "20260103T000000000Z",
       "20260104T000000000Z",

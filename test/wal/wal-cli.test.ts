@@ -11,11 +11,11 @@ import { findWalObject, listWal } from "../../src/wal/catalog.js";
 import {
   compareWalNames,
   nextSegment,
-  parseLsn,
   segmentForLsn,
   segmentRange,
   segmentStartLsn,
-} from "../../src/wal/segment-name.js";
+} from "../../src/pg/wal-segment.js";
+import { parseLsn } from "../../src/pg/lsn.js";
 import { zopsCommand } from "../../src/exec/self-command.js";
 import { makeTempDir } from "../support/temp.js";
 import {

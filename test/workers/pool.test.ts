@@ -5,18 +5,20 @@ import { pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { sha256Of } from "../../src/crypto/hash.js";
-import { locateWorker, WorkerPool } from "../../src/backup/worker-pool.js";
+import type { PieceJobs } from "../../src/backup/piece-jobs.js";
+import { locateWorkerEntry } from "../../src/workers/locate.js";
+import { WorkerPool } from "../../src/workers/pool.js";
 import { makeTempDir } from "../support/temp.js";
 
 // The pool must run from TypeScript sources (vitest, tsx) and from the esbuild bundle
 // (dist/bin/zops-worker.js found from a code-split chunk).
 
-const pools: WorkerPool[] = [];
+const pools: WorkerPool<PieceJobs>[] = [];
 afterAll(async () => {
   await Promise.all(pools.map((pool) => pool.close()));
 });
 
-const roundTrip = async (pool: WorkerPool) => {
+const roundTrip = async (pool: WorkerPool<PieceJobs>) => {
   const dir = await makeTempDir("pool", { forPostgres: false });
   const small = randomBytes(1000);
   const large = Buffer.concat([randomBytes(70_000), Buffer.alloc(200_000, 7)]);
@@ -129,8 +131,8 @@ const roundTrip = async (pool: WorkerPool) => {
 
 describe("worker pool", () => {
   it("runs pack, unpack and match jobs from the TypeScript sources", async () => {
-    expect(locateWorker().kind).toBe("eval");
-    const pool = new WorkerPool(2);
+    expect(locateWorkerEntry().kind).toBe("eval");
+    const pool = new WorkerPool<PieceJobs>(2);
     pools.push(pool);
     await roundTrip(pool);
   });
@@ -138,15 +140,15 @@ describe("worker pool", () => {
   it("finds and runs the bundled worker beside dist/bin/zops.js from a code-split chunk", async () => {
     const bin = resolve("dist/bin");
     expect(existsSync(join(bin, "zops-worker.js"))).toBe(true);
-    const entry = locateWorker(pathToFileURL(join(bin, "chunks", "some-chunk.js")).href);
+    const entry = locateWorkerEntry(pathToFileURL(join(bin, "chunks", "some-chunk.js")).href);
     expect(entry).toEqual({ kind: "file", url: pathToFileURL(join(bin, "zops-worker.js")) });
-    const pool = new WorkerPool(1, entry);
+    const pool = new WorkerPool<PieceJobs>(1, entry);
     pools.push(pool);
     await roundTrip(pool);
   });
 
   it("names the missing worker script", () => {
-    expect(() => locateWorker("file:///nowhere/chunks/x.js")).toThrow(
+    expect(() => locateWorkerEntry("file:///nowhere/chunks/x.js")).toThrow(
       /zops-worker.js\) was not found near \/nowhere\/chunks/,
     );
   });

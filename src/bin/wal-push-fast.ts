@@ -1,7 +1,7 @@
 import { basename } from "node:path";
-import { readCachedWalConfig } from "./config-cache.js";
-import { dataDirOfWalPath } from "./data-dir.js";
-import { defaultSpoolDir, takeSpooledRecord } from "./push-spool.js";
+import { readCachedCommandConfig } from "../commands/load-config.js";
+import { dataDirOfWalPath } from "../wal/data-dir.js";
+import { defaultSpoolDir, takeSpooledRecord } from "../wal/push-spool.js";
 
 // The start-up fast path of `zops wal-push`, run by the bin entry before the CLI loads: PostgreSQL starts one
 // process per WAL file, and most of them ask for a file the background pusher already stored. Only the plain
@@ -26,7 +26,7 @@ export const walPushFromSpool = async (args: readonly string[]): Promise<boolean
     const call = parse(args);
     const dataDir = call ? dataDirOfWalPath(call.path) : undefined;
     if (!call || !dataDir) return false;
-    const config = await readCachedWalConfig({ config: call.config }, dataDir);
+    const config = await readCachedCommandConfig({ config: call.config, walPath: call.path });
     if (!config) return false;
     const spool = config.wal.spoolDir ?? defaultSpoolDir(dataDir);
     return (await takeSpooledRecord(spool, call.path, basename(call.path), config.repository.url)) !== undefined;

@@ -1,4 +1,5 @@
 import { ZopsError } from "../errors/index.js";
+import { parseLsn } from "./lsn.js";
 
 // WAL file name arithmetic (pure). A segment name is TTTTTTTTXXXXXXXXYYYYYYYY: timeline,
 // then the segment number split into "log" (high) and "seg" (low) parts, where one log holds
@@ -40,13 +41,6 @@ export const formatSegmentName = (timeline: number, segno: bigint, segmentSize =
 export const nextSegment = (name: string, segmentSize = DEFAULT_SEGMENT_SIZE): string => {
   const { timeline, segno } = parseSegmentName(name, segmentSize);
   return formatSegmentName(timeline, segno + 1n, segmentSize);
-};
-
-/** Parses an LSN written as PostgreSQL prints it (`16/B374D848`) into a byte position; throws USAGE when malformed. */
-export const parseLsn = (lsn: string): bigint => {
-  const match = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn.trim());
-  if (!match?.[1] || !match[2]) throw new ZopsError("USAGE", `'${lsn}' is not an LSN (expected the form 16/B374D848)`);
-  return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
 };
 
 /**

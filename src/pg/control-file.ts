@@ -3,8 +3,8 @@ import { endianness } from "node:os";
 import { join } from "node:path";
 import { ZopsError } from "../errors/index.js";
 
-/** What wal-push needs to know about the cluster, read from files (no database connection). */
-export interface ClusterFacts {
+/** What the control file and PG_VERSION say about a cluster, read without a database connection. */
+export interface ControlFileFacts {
   /** pg_control's system identifier, as a decimal string (it is a 64-bit unsigned integer). */
   readonly systemIdentifier: string;
   /** Major version from PG_VERSION (15, 16, ...). */
@@ -15,7 +15,7 @@ export interface ClusterFacts {
  * Reads the system identifier (first 8 bytes of global/pg_control, host byte order) and PG_VERSION; throws PRECONDITION
  * naming the data directory when they are unreadable. Read-only, ~0.1 ms (pg_controldata would cost a process start).
  */
-export const readClusterFacts = async (dataDir: string): Promise<ClusterFacts> => {
+export const readControlFileFacts = async (dataDir: string): Promise<ControlFileFacts> => {
   let control: Buffer;
   let version: string;
   try {

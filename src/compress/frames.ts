@@ -1,24 +1,11 @@
-import { createRequire } from "node:module";
 import type * as Binding from "zstd-napi/binding.js";
-import { ZopsError } from "../errors/index.js";
+import { zstdBinding } from "./native.js";
 
 // zstd frames with reused buffers, for the worker threads: one compression and one decompression
 // context per thread and output buffers that grow but are never reallocated per piece, so a
 // 16 MiB piece costs no fresh 16 MiB allocation (which V8 frees late, inflating RSS).
 
-const require = createRequire(import.meta.url);
-let binding: typeof Binding | undefined;
-const load = (): typeof Binding => {
-  try {
-    binding ??= require("zstd-napi/binding") as typeof Binding;
-    return binding;
-  } catch (error) {
-    throw new ZopsError("INTERNAL", `the zstd binding (zstd-napi) could not be loaded: ${(error as Error).message}`, {
-      hint: "reinstall zops with build tools present",
-      cause: error,
-    });
-  }
-};
+const load = zstdBinding;
 
 let cctx: Binding.CCtx | undefined;
 let cctxLevel = -1;
