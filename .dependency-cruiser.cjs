@@ -38,7 +38,7 @@ const PUBLISHED = {
 };
 
 /** Modules of src/commands/ that are not commands: the machinery commands share. */
-const COMMAND_SUPPORT = ["load-config"];
+const COMMAND_SUPPORT = ["command", "exits", "load-config", "runner"];
 
 const folderPath = (folders) => `^src/(${folders.join("|")})/`;
 const TASKS = "^tasks/";

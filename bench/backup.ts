@@ -217,7 +217,7 @@ for (const tool of ["pgbackrest", "zops"] as const) {
       [...zopsPrefix, "--config", configPath, "--json", "backup", "--type", "full"],
       { env: { ZOPS_QUIET: "1" } },
     );
-    const report = JSON.parse(await readFile(whole.outputFile, "utf8")) as {
+    const report = JSON.parse(await readFile(whole.outputFile, "utf8")).result as {
       elapsedMs: number;
       database: { elapsedMs: number };
     };

@@ -6,7 +6,8 @@
 //     with the same 1,000 files).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runUpgrade } from "../src/commands/upgrade.js";
+import { resultStatus } from "../src/commands/exits.js";
+import { meta as upgradeMeta, runUpgrade } from "../src/commands/upgrade.js";
 import { run } from "../src/exec/run.js";
 import { formatDuration, formatTable } from "../src/ui/output.js";
 import { buildDemoRelease } from "../templates/demo-app/build-releases.mjs";
@@ -120,7 +121,7 @@ try {
     const started = performance.now();
     const result = await runUpgrade(globals, big2, { plan: true }, { config: planEnv.config, catalog: freshCatalog });
     planTimes.push(performance.now() - started);
-    planExit = result.exitCode ?? 0;
+    planExit = resultStatus(upgradeMeta.exits, result);
   }
 
   process.stdout.write(

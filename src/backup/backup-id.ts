@@ -1,6 +1,3 @@
-import { dirname, join } from "node:path";
-import type { ZopsConfig } from "../config/index.js";
-
 /**
  * Makes a backup id from the start time: `YYYYMMDDTHHMMSSF` (full) or `...I` (incremental), UTC, sortable; `-N` is
  * added when `taken` already holds that id. Pure.
@@ -15,13 +12,6 @@ export const makeBackupId = (type: "full" | "incr", now: Date, taken: ReadonlySe
   for (let n = 2; taken.has(id); n += 1) id = `${base}-${n}`;
   return id;
 };
-
-/**
- * The lock file serializing `zops backup` and `zops expire`: backup.lockFile, else `.zops-backup.lock` beside the data
- * directory (writable by root and by the postgres OS user's tree). Pure.
- */
-export const backupLockPath = (config: Pick<ZopsConfig, "backup" | "postgres">): string =>
-  config.backup.lockFile ?? join(dirname(config.postgres.dataDir), ".zops-backup.lock");
 
 /** The start time encoded in a backup id (`YYYYMMDDTHHMMSS` + F|I), or undefined for a foreign id. Pure. */
 export const timeOfBackupId = (id: string): Date | undefined => {

@@ -1,11 +1,14 @@
 import { describeBackup } from "../backup/describe.js";
-import { backupLockPath, timeOfBackupId } from "../backup/backup-id.js";
+import { timeOfBackupId } from "../backup/backup-id.js";
 import type { BackupRun } from "../backup/take-backup.js";
-import { ZopsError, exitCodeFor, messageOf } from "../errors/index.js";
-import { withLock } from "../lock/lock-file.js";
+import { ZopsError, messageOf } from "../errors/index.js";
+import { repositoryLockPath, withReadersExcluded } from "../lock/repository-lock.js";
 import { openStorage } from "../storage/open.js";
-import { formatBytes, formatDuration, type CommandResult, type GlobalOptions } from "../ui/output.js";
+import { formatBytes, formatDuration } from "../ui/output.js";
+import type { CommandMeta, CommandResult, GlobalOptions } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
 import { createTasks } from "../ui/run-tasks.js";
+import type { DeletionGuard } from "../../tasks/deletions.js";
 import { databaseBackupTask, type DatabasePartContext } from "../../tasks/backup/database.js";
 import { expireTask, type ExpirePartContext } from "../../tasks/backup/expire.js";
 import { fingerprintTask, type FingerprintPartContext } from "../../tasks/drill/fingerprint.js";
@@ -29,10 +32,14 @@ type BackupContext = DatabasePartContext &
   FingerprintPartContext &
   FilesExpirePartContext;
 
+/** Repository writer: backups exclude each other and expire; readers are kept out only while retention deletes. */
+export const meta: CommandMeta = { lock: "repo-write", exits: STANDARD_EXITS };
+
 /**
- * `zops backup`, the nightly job: under the backup lock, runs the database backup, data fingerprints, uploads snapshot
- * and secrets archive as independent Listr parts (one failing does not stop the others), then retention when every part
- * succeeded. Exit 0, or PARTIAL (13) naming the failed parts; a failed database backup alone keeps its own error code.
+ * `zops backup`, the nightly job (under the repository's writer lock, taken by the runner): the database backup, data
+ * fingerprints, uploads snapshot and secrets archive as independent Listr parts (one failing does not stop the
+ * others), then retention when every part succeeded (deferred while a restore, verify or drill reads). Exit 0, or
+ * PARTIAL (13) naming the failed parts; a failed database backup alone keeps its own error code.
  */
 export const runBackup = async (globals: GlobalOptions, options: BackupOptions = {}): Promise<CommandResult> => {
   const type = options.type ?? "full";
@@ -40,41 +47,44 @@ export const runBackup = async (globals: GlobalOptions, options: BackupOptions =
   const { config } = await loadCommandConfig(globals);
   const storage = await openStorage(config);
   try {
-    return await withLock(backupLockPath(config), "zops backup", async () => {
-      const run: BackupRun = { config, storage, requestedType: type };
-      const ctx: BackupContext = { database: {} };
-      const started = performance.now();
-      const failedPart = (current: BackupContext) => failures(current).length > 0;
-      const tasks = createTasks<BackupContext>(
-        [
-          databaseBackupTask<BackupContext>(run),
-          fingerprintTask<BackupContext>(config, storage),
-          uploadsSnapshotTask<BackupContext>(storage, config, {
-            disabled: options.uploads === false ? "--no-uploads" : undefined,
-          }),
-          secretsArchiveTask<BackupContext>(storage, config, {
-            disabled: options.secrets === false ? "--no-secrets" : undefined,
-          }),
-          expireTask<BackupContext>(storage, config.backup.retention.full, {
-            dryRun: false,
-            skipReason: (current) => (failedPart(current) ? "a part of the backup failed: nothing is expired" : false),
-          }),
-          filesExpireTask<BackupContext>(storage, config, {
-            dryRun: false,
-            keepSince: (current) => oldestKept(current),
-            skipReason: (current) =>
-              failedPart(current) || current.expire?.error ? "a part of the backup failed: nothing is expired" : false,
-          }),
-        ],
-        globals,
-        { exitOnError: false },
-      );
-      await tasks.run(ctx).catch((error: unknown) => {
-        ctx.database.error ??= error;
-      });
-      if (!ctx.database.manifest) ctx.database.error ??= tasks.errors[0]?.error ?? new Error("database backup failed");
-      return summarize(ctx, performance.now() - started);
+    const guard: DeletionGuard = (fn) => withReadersExcluded(repositoryLockPath(config), "zops backup", fn);
+    const run: BackupRun = { config, storage, requestedType: type };
+    const ctx: BackupContext = { database: {} };
+    const started = performance.now();
+    const failedPart = (current: BackupContext) => failures(current).length > 0;
+    const tasks = createTasks<BackupContext>(
+      [
+        databaseBackupTask<BackupContext>(run),
+        fingerprintTask<BackupContext>(config, storage),
+        uploadsSnapshotTask<BackupContext>(storage, config, {
+          disabled: options.uploads === false ? "--no-uploads" : undefined,
+        }),
+        secretsArchiveTask<BackupContext>(storage, config, {
+          disabled: options.secrets === false ? "--no-secrets" : undefined,
+        }),
+        expireTask<BackupContext>(storage, config.backup.retention.full, {
+          dryRun: false,
+          skipReason: (current) => (failedPart(current) ? "a part of the backup failed: nothing is expired" : false),
+          guard,
+          whileRead: "skip",
+        }),
+        filesExpireTask<BackupContext>(storage, config, {
+          dryRun: false,
+          keepSince: (current) => oldestKept(current),
+          skipReason: (current) =>
+            failedPart(current) || current.expire?.error ? "a part of the backup failed: nothing is expired" : false,
+          guard,
+          whileRead: "skip",
+        }),
+      ],
+      globals,
+      { exitOnError: false },
+    );
+    await tasks.run(ctx).catch((error: unknown) => {
+      ctx.database.error ??= error;
     });
+    if (!ctx.database.manifest) ctx.database.error ??= tasks.errors[0]?.error ?? new Error("database backup failed");
+    return summarize(ctx, performance.now() - started);
   } finally {
     await storage.close?.();
   }
@@ -180,5 +190,5 @@ const summarize = (ctx: BackupContext, elapsedMs: number): CommandResult => {
       : `  secrets: ${ctx.secrets?.skipped ?? "not run"}`,
   );
   for (const entry of failed) lines.push(`FAILED ${entry.part}: ${messageOf(entry.error)}`);
-  return { exitCode: failed.length > 0 ? exitCodeFor("PARTIAL") : 0, text: lines.join("\n"), json };
+  return { outcome: failed.length > 0 ? "PARTIAL" : "ok", text: lines.join("\n"), json };
 };

@@ -2,9 +2,15 @@ import { describeBackup } from "../backup/describe.js";
 import { listBackups, readManifest, type BackupManifest } from "../backup/manifest.js";
 import { openRepository } from "../repo/repository.js";
 import { openStorage } from "../storage/open.js";
-import { formatBytes, formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
+import { formatBytes, formatTable } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import { listWal, segmentsOf } from "../wal/catalog.js";
 import { loadCommandConfig } from "./load-config.js";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
+
+/** No lock: lists what is there. */
+export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
 
 /**
  * `zops backups [ID]`: lists completed backups (interrupted ones have no manifest and never show) with the recovery

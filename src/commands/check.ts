@@ -1,11 +1,16 @@
 import { createCheckContext } from "../check/context.js";
 import { formatJson, formatNagios, formatPrometheus, formatText, type CheckFormat } from "../check/format.js";
-import { nagiosExit, worstStatus } from "../check/probe.js";
+import { worstStatus } from "../check/probe.js";
 import { PROBES } from "../check/registry.js";
 import { runProbes } from "../check/run-probes.js";
 import { ZopsError } from "../errors/index.js";
-import type { CommandResult, GlobalOptions } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import { loadCommandConfig } from "./load-config.js";
+import type { CommandMeta } from "./command.js";
+import { NAGIOS_EXITS } from "./exits.js";
+
+/** No lock: read-only probes; the Nagios plugin statuses. */
+export const meta: CommandMeta = { lock: "none", exits: NAGIOS_EXITS };
 
 /**
  * `zops check [--format text|json|nagios|prometheus]`: read-only probes, exit 0/1/2/3 (Nagios) in every format. A
@@ -22,16 +27,16 @@ export const runCheck = async (
   const context = createCheckContext(config, deps.now);
   try {
     const results = await runProbes(context, probes);
-    const exitCode = nagiosExit(worstStatus(results.map((result) => result.status)));
+    const outcome = worstStatus(results.map((result) => result.status));
     const json = formatJson(results, context.now());
-    if (format === "json") return { exitCode, json, text: JSON.stringify(json, null, 2) };
+    if (format === "json") return { outcome, json, text: JSON.stringify(json, null, 2) };
     const text =
       format === "nagios"
         ? formatNagios(results)
         : format === "prometheus"
           ? formatPrometheus(results, context.now())
           : formatText(results);
-    return { exitCode, text, json };
+    return { outcome, text, json };
   } finally {
     await context.close();
   }

@@ -1,8 +1,14 @@
 import type { ZopsConfig } from "../config/index.js";
 import { listDeployments } from "../deploy/deployments.js";
 import { deployPaths } from "../deploy/paths.js";
-import { formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
+import { formatTable } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import { loadCommandConfig } from "./load-config.js";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
+
+/** No lock: lists deployments. */
+export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
 
 /** `zops deployments`: lists deployments oldest first with version and current/last/next marks (read only). */
 export const runDeployments = async (

@@ -5,8 +5,11 @@ import { sha256Of } from "../crypto/hash.js";
 import { readConffileTable, readShippedContent } from "../deploy/conffile-table.js";
 import { unifiedDiff } from "../deploy/diff.js";
 import { deployPaths } from "../deploy/paths.js";
-import { formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
+import { formatTable } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import { loadCommandConfig } from "./load-config.js";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
 
 /** State of one installed config file against what zops installed. */
 export interface DriftEntry {
@@ -15,6 +18,9 @@ export interface DriftEntry {
   readonly installedVersion: string;
   readonly diff?: string;
 }
+
+/** No lock: reads config files. */
+export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
 
 /**
  * `zops drift [--diff]`: compares each config file zops installed with the disk (read only); --diff shows installed ->

@@ -1,12 +1,14 @@
 import { resolve } from "node:path";
-import { ERROR_CODES, ZopsError } from "../errors/index.js";
+import { ZopsError } from "../errors/index.js";
 import { formatDrillReport } from "../drill/report.js";
 import { openStorage } from "../storage/open.js";
-import type { CommandResult, GlobalOptions } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import { createTasks } from "../ui/run-tasks.js";
 import type { DrillContext } from "../../tasks/drill/context.js";
 import { drillTasks, finishDrill } from "../../tasks/drill/graph.js";
 import { loadCommandConfig } from "./load-config.js";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
 
 export interface DrillOptions {
   readonly backup?: string;
@@ -14,6 +16,9 @@ export interface DrillOptions {
   readonly identity?: string;
   readonly timeout?: string;
 }
+
+/** Reads the repository: expire deletes nothing meanwhile. A failed check is VERIFY_FAILED (7). */
+export const meta: CommandMeta = { lock: "repo-read", exits: STANDARD_EXITS };
 
 /**
  * `zops drill`: restores a backup into a scratch cluster, replays and compares, verifies, stores and prints the report.
@@ -48,7 +53,7 @@ export const runDrill = async (globals: GlobalOptions, options: DrillOptions = {
     const tasks = createTasks<DrillContext>(drillTasks(request), globals, { exitOnError: false });
     await tasks.run(ctx).catch(() => undefined);
     const report = await finishDrill(request, ctx, startedAt);
-    return { exitCode: report.ok ? 0 : ERROR_CODES.VERIFY_FAILED.exit, text: formatDrillReport(report), json: report };
+    return { outcome: report.ok ? "ok" : "VERIFY_FAILED", text: formatDrillReport(report), json: report };
   } finally {
     await storage.close?.();
   }

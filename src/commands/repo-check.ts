@@ -2,8 +2,11 @@ import { makeProbeScope, PROBES } from "../../tasks/repo/check-probes.js";
 import { cleanupTask, probeTask, type ProbeResult, type RepoCheckContext } from "../../tasks/repo/check.js";
 import { openStorage } from "../storage/open.js";
 import { createTasks } from "../ui/run-tasks.js";
-import { formatDuration, formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
+import { formatDuration, formatTable } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import { loadCommandConfig } from "./load-config.js";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
 
 const render = (location: string, results: readonly ProbeResult[], cleanupError: string | undefined): string => {
   const rows = results.map((result) => [
@@ -27,6 +30,9 @@ const render = (location: string, results: readonly ProbeResult[], cleanupError:
   ].join("\n");
 };
 
+/** No lock: works under a scratch prefix; ends with the code of the first failed required operation. */
+export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
+
 /**
  * `zops repo check`: exercises put, get, range, stat, list, large/multipart, overwrite, missing key and delete under a
  * scratch prefix (removed afterwards); read-only for repository data. Exit 0 when every required operation works, else
@@ -49,7 +55,7 @@ export const runRepoCheck = async (globals: GlobalOptions): Promise<CommandResul
   }
   const failed = ctx.results.find((result) => result.status === "failed" && result.required);
   return {
-    exitCode: failed ? (failed.error?.exitCode ?? 1) : 0,
+    outcome: failed ? (failed.error?.code ?? "INTERNAL") : "ok",
     text: render(storage.location, ctx.results, cleanupError),
     json: {
       ok: !failed,

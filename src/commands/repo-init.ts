@@ -1,8 +1,13 @@
 import { checkLocationTask, writeMarkerTask, type RepoInitContext } from "../../tasks/repo/init.js";
 import { openStorage } from "../storage/open.js";
 import { createTasks } from "../ui/run-tasks.js";
-import type { CommandResult, GlobalOptions } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import { loadCommandConfig } from "./load-config.js";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
+
+/** No lock: refuses an existing repository, so two runs cannot both create one. */
+export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
 
 /**
  * `zops repo init`: creates a repository at repository.url; refuses (PRECONDITION, exit 4) an existing repository or a

@@ -8,12 +8,15 @@ import {
 import { describeRecovery } from "../restore/start-restored.js";
 import { parseTablespaceMap } from "../restore/target-dir.js";
 import { openStorage } from "../storage/open.js";
-import { formatBytes, formatDuration, type CommandResult, type GlobalOptions } from "../ui/output.js";
+import { formatBytes, formatDuration } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import { createTasks } from "../ui/run-tasks.js";
 import { databaseRestoreTask, describeTarget, type DatabaseRestoreContext } from "../../tasks/restore/database.js";
 import type { SecretsRestoreContext } from "../../tasks/secrets/restore.js";
 import type { UploadsRestoreContext } from "../../tasks/uploads/restore.js";
 import { loadCommandConfig } from "./load-config.js";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
 
 export interface RestoreOptions {
   /** Database target directory (optional when only uploads or secrets are restored). */
@@ -55,6 +58,9 @@ const checkParts = (options: RestoreOptions): void => {
   if (options.path && !options.uploadsTo)
     throw new ZopsError("USAGE", "--path selects files of the uploads snapshot: give --uploads-to DIR too");
 };
+
+/** Reads the repository: expire deletes nothing meanwhile. */
+export const meta: CommandMeta = { lock: "repo-read", exits: STANDARD_EXITS };
 
 /**
  * `zops restore`: restores a backup into --to (refusing a non-empty directory unless --delta), writes recovery

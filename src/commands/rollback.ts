@@ -6,13 +6,19 @@ import { openRunLog } from "../deploy/run-log.js";
 import { ZopsError, messageOf } from "../errors/index.js";
 import { acquireLock } from "../lock/lock-file.js";
 import { createTasks } from "../ui/run-tasks.js";
-import { formatDuration, type CommandResult, type GlobalOptions } from "../ui/output.js";
+import { formatDuration } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import type { ZopsConfig } from "../config/index.js";
 import { readJournal, removeJournal } from "../deploy/journal.js";
 import { rollbackTasks, type RollbackContext } from "../../tasks/upgrade/rollback.js";
 import { undoRecords } from "../../tasks/upgrade/undo.js";
 import { loadCommandConfig } from "./load-config.js";
 import { join } from "node:path";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
+
+/** The deploy lock, like upgrade. */
+export const meta: CommandMeta = { lock: "deploy", exits: STANDARD_EXITS };
 
 /**
  * `zops rollback`: switch current back to last, restart, health-check; an interrupted upgrade is rolled back instead.

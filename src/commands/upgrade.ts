@@ -9,13 +9,16 @@ import { removeRestorePoint } from "../deploy/restore-point.js";
 import { restoreSymlink } from "../deploy/symlink.js";
 import { ZopsError, messageOf } from "../errors/index.js";
 import { createTasks } from "../ui/run-tasks.js";
-import { formatDuration, type CommandResult, type GlobalOptions } from "../ui/output.js";
+import { formatDuration } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import type { UpgradeContext, UpgradeOptions } from "../../tasks/upgrade/context.js";
 import { criticalTasks } from "../../tasks/upgrade/critical.js";
 import { finishTasks } from "../../tasks/upgrade/finish.js";
 import { preflightTasks } from "../../tasks/upgrade/preflight.js";
 import { downtimeMs, formatPlan, formatTimings, hasChanges, planJson } from "../../tasks/upgrade/report.js";
 import { loadCommandConfig } from "./load-config.js";
+import type { CommandMeta } from "./command.js";
+import { PLAN_EXITS } from "./exits.js";
 
 /** Commander options of `zops upgrade`. */
 export interface UpgradeFlags {
@@ -70,6 +73,9 @@ const confirm = async (ctx: UpgradeContext): Promise<void> => {
   prompt.close();
   if (!/^y(es)?$/i.test(answer.trim())) throw new ZopsError("PRECONDITION", "upgrade cancelled: nothing was changed");
 };
+
+/** The deploy lock, except for --plan, which writes nothing; --plan exits 0 nothing, 2 planned, 4 blocked. */
+export const meta: CommandMeta = { lock: (options) => (options.plan ? "none" : "deploy"), exits: PLAN_EXITS };
 
 /**
  * `zops upgrade <tarball>`: preflight (service running) -> critical section with automatic rollback -> finish. See
@@ -133,7 +139,11 @@ const upgradeWith = async (ctx: UpgradeContext, globals: GlobalOptions): Promise
   }
   const plan = formatPlan(ctx);
   if (ctx.options.plan)
-    return { exitCode: ctx.blockers.length ? 4 : hasChanges(ctx) ? 2 : 0, text: plan, json: planJson(ctx) };
+    return {
+      outcome: ctx.blockers.length ? "blocked" : hasChanges(ctx) ? "planned" : "nothing",
+      text: plan,
+      json: planJson(ctx),
+    };
   ctx.log.write(plan);
   if (ctx.blockers.length) {
     await discardUnpacked(ctx);

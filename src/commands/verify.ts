@@ -3,7 +3,7 @@ import { openPiecePool } from "../backup/piece-pool.js";
 import { ZopsError } from "../errors/index.js";
 import { openRepository } from "../repo/repository.js";
 import { openStorage } from "../storage/open.js";
-import type { CommandResult, GlobalOptions } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
 import { createTasks } from "../ui/run-tasks.js";
 import { verifyBackupObjects } from "../verify/verify-backup.js";
 import { verifyWalChain, type WalChainReport } from "../verify/verify-wal.js";
@@ -13,12 +13,17 @@ import { listSecretsArchives } from "../secrets/catalog.js";
 import { listUploadSnapshots } from "../uploads/catalog.js";
 import { verifyUploadsSnapshot } from "../uploads/verify.js";
 import { loadCommandConfig } from "./load-config.js";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
 
 interface VerifyContext {
   backups: BackupManifest[];
   problems: string[];
   wal?: WalChainReport;
 }
+
+/** Reads the repository: expire deletes nothing meanwhile. */
+export const meta: CommandMeta = { lock: "repo-read", exits: STANDARD_EXITS };
 
 /**
  * `zops verify [ID]`: re-reads every stored object of the backups (or one) and checks every checksum, then the WAL

@@ -1,7 +1,12 @@
 import { join } from "node:path";
 import { loadCommandConfig } from "./load-config.js";
 import { runPusher } from "../wal/pusher.js";
-import type { CommandResult, GlobalOptions } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
+
+/** No lock here: the pusher takes its spool's own lock. */
+export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
 
 /**
  * `zops wal-push-ahead <pg_wal>` (hidden): the background pusher that `wal-push` starts detached. Pushes the other

@@ -1,6 +1,11 @@
 import { loadCommandConfig } from "./load-config.js";
 import { walPush } from "../wal/push.js";
-import type { CommandResult, GlobalOptions } from "../ui/output.js";
+import type { CommandResult, GlobalOptions } from "./command.js";
+import type { CommandMeta } from "./command.js";
+import { STANDARD_EXITS } from "./exits.js";
+
+/** No lock: PostgreSQL's archiver runs it once per segment; pushes are idempotent. */
+export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
 
 /**
  * `zops wal-push <path>` (archive_command = '... wal-push %p'): exit 0 only once the file is stored; quiet on success

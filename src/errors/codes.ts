@@ -1,7 +1,7 @@
 // The one registry of zops error codes. Exit codes are stable: scripts and monitoring depend on them.
 
 export interface ErrorCodeInfo {
-  /** Process exit status used by `cli.ts` when this error ends a command. */
+  /** Process exit status when this error ends a command (src/commands/runner.ts). */
   readonly exit: number;
   /** One-line meaning, printed by `zops --help`. */
   readonly summary: string;
@@ -9,7 +9,7 @@ export interface ErrorCodeInfo {
 
 export const ERROR_CODES = {
   INTERNAL: { exit: 1, summary: "unexpected failure (a bug: run with --verbose and report it)" },
-  USAGE: { exit: 2, summary: "bad command-line usage" },
+  USAGE: { exit: 64, summary: "bad command-line usage (EX_USAGE)" },
   CONFIG_INVALID: { exit: 3, summary: "configuration file missing or invalid" },
   PRECONDITION: { exit: 4, summary: "refused before changing anything (blocked upgrade, non-empty target, bad input)" },
   LOCK_HELD: { exit: 5, summary: "another zops process holds the lock" },

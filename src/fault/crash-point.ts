@@ -14,3 +14,28 @@ export const crashPoint = (point: string): void => {
 };
 
 const reached = new Map<string, number>();
+
+/**
+ * Test-only handshake: when `$ZOPS_TEST_PAUSE_AT` is `point:DIR`, creates `DIR/<point>.paused` and waits until the test
+ * creates `DIR/<point>.resume`, so a test can act while this process is at `point` without racing it. A no-op
+ * otherwise.
+ */
+export const pausePoint = async (point: string): Promise<void> => {
+  const wanted = process.env.ZOPS_TEST_PAUSE_AT;
+  if (wanted === undefined) return;
+  const split = wanted.indexOf(":");
+  if (wanted.slice(0, split) !== point) return;
+  const { access, writeFile } = await import("node:fs/promises");
+  const dir = wanted.slice(split + 1);
+  await writeFile(`${dir}/${point}.paused`, String(process.pid));
+  for (;;) {
+    if (
+      await access(`${dir}/${point}.resume`).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};

@@ -2,7 +2,7 @@ import { access, chown, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupManifest } from "../backup/manifest.js";
 import { ZopsError } from "../errors/index.js";
-import { isProcessAlive } from "../lock/lock-file.js";
+import { isProcessAlive } from "../exec/process-alive.js";
 import type { OsUser } from "../pg/os-user.js";
 import type { Storage } from "../storage/storage.js";
 import { listWal, segmentsOf } from "../wal/catalog.js";

@@ -1,20 +1,3 @@
-/** Options every command receives from the global flags. */
-export interface GlobalOptions {
-  readonly config?: string;
-  readonly json: boolean;
-  readonly verbose: boolean;
-}
-
-/** What a command's `run` returns: printed by cli.ts as text or JSON, with an exit status. */
-export interface CommandResult {
-  /** Exit status (default 0). */
-  readonly exitCode?: number;
-  /** Human-readable report printed to stdout unless --json. */
-  readonly text?: string;
-  /** Machine-readable result printed to stdout with --json. */
-  readonly json?: unknown;
-}
-
 /** Formats rows as an aligned plain-text table (first row is the header). */
 export const formatTable = (rows: readonly (readonly string[])[]): string => {
   const widths: number[] = [];

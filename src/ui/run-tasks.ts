@@ -2,12 +2,17 @@ import { Listr, PRESET_TIMER, PRESET_TIMESTAMP, type ListrRendererValue, type Li
 
 /** A zops task graph (renderer chosen at run time). */
 export type ZopsListr<Ctx> = Listr<Ctx, ListrRendererValue, ListrRendererValue>;
-import type { GlobalOptions } from "./output.js";
+
+/** How output is wanted: JSON for machines (the graph stays silent), and whether to show details. */
+export interface OutputMode {
+  readonly json: boolean;
+  readonly verbose: boolean;
+}
 
 /** Builds a Listr graph with zops' renderer policy (plain + timestamps when not a TTY, silent with --json). */
 export const createTasks = <Ctx extends object>(
   tasks: ListrTask<Ctx, any, any>[],
-  globals: Pick<GlobalOptions, "json" | "verbose">,
+  globals: OutputMode,
   options: { concurrent?: boolean | number; exitOnError?: boolean } = {},
 ): ZopsListr<Ctx> => {
   const quiet = globals.json || process.env.ZOPS_QUIET === "1";

@@ -1,6 +1,6 @@
 import { link, mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { isProcessAlive } from "../lock/lock-file.js";
+import { isProcessAlive } from "../exec/process-alive.js";
 import { TEMP_PREFIX, writeFileAtomic } from "../fsio/atomic-write.js";
 
 // Per-file claims in `<spool>/claim/<NAME>` (docs/repository-format.md, "Spools"): the pid of the zops process

@@ -4,7 +4,7 @@ import type { ZopsConfig } from "../config/index.js";
 import { isZopsError, messageOf } from "../errors/index.js";
 import { spawnDetached } from "../exec/detached.js";
 import { zopsCommand } from "../exec/self-command.js";
-import { acquireLock, isProcessAlive } from "../lock/lock-file.js";
+import { acquireLock, liveLockHolder } from "../lock/lock-file.js";
 import { availableParallelism } from "node:os";
 import { WorkerPool } from "../workers/pool.js";
 import { openStorage } from "../storage/open.js";
@@ -42,13 +42,8 @@ const lockPath = (spool: string) => join(spool, "pusher.lock");
 const resultPath = (spool: string) => join(spool, "pusher.json");
 
 // True when a live background pusher holds the spool's lock.
-const pusherIsRunning = async (spool: string): Promise<boolean> => {
-  const holder = await readFile(lockPath(spool), "utf8").then(
-    (text) => JSON.parse(text) as { pid?: number },
-    () => undefined,
-  );
-  return typeof holder?.pid === "number" && isProcessAlive(holder.pid);
-};
+const pusherIsRunning = async (spool: string): Promise<boolean> =>
+  (await liveLockHolder(lockPath(spool))) !== undefined;
 
 /** How a wal-push call left the background pusher. */
 export type PusherState = "started" | "running" | "idle" | "off";

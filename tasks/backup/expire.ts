@@ -3,6 +3,7 @@ import { listBackups } from "../../src/backup/manifest.js";
 import { applyExpire, planExpire, type ExpirePlan } from "../../src/expire/plan-expire.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { formatBytes } from "../../src/ui/output.js";
+import { deleteUnlessRead, type DeletionGuard, type WhileRead } from "../deletions.js";
 
 export interface ExpirePartContext {
   expire?: { plan?: ExpirePlan; applied: boolean; skipped?: string; error?: unknown };
@@ -17,12 +18,19 @@ export const describeExpirePlan = (plan: ExpirePlan): string =>
 
 /**
  * Retention as a Listr task: plan (read-only), then apply unless dryRun (the storage given for a dry run is the
- * write-refusing wrapper). `skipReason` skips it, e.g. when the backup failed.
+ * write-refusing wrapper) under `guard`, so nothing is deleted while a restore, verify or drill reads. `skipReason`
+ * skips it, e.g. when the backup failed; with `whileRead: "skip"` a reader defers it.
  */
 export const expireTask = <Ctx extends ExpirePartContext>(
   storage: Storage,
   keepFull: number,
-  options: { dryRun: boolean; skipReason?: (ctx: Ctx) => string | false },
+  options: {
+    dryRun: boolean;
+    skipReason?: (ctx: Ctx) => string | false;
+    /** Keeps the repository's readers out while deleting. */
+    guard?: DeletionGuard;
+    whileRead?: WhileRead;
+  },
 ): ListrTask<Ctx> => ({
   title: options.dryRun ? "Expire (dry run)" : "Expire old backups and WAL",
   skip: (ctx) => {
@@ -36,7 +44,14 @@ export const expireTask = <Ctx extends ExpirePartContext>(
       const plan = await planExpire(storage, await listBackups(storage), keepFull);
       ctx.expire.plan = plan;
       if (!options.dryRun) {
-        await applyExpire(storage, plan);
+        const deferred = await deleteUnlessRead(options.guard, options.whileRead ?? "fail", () =>
+          applyExpire(storage, plan),
+        );
+        if (deferred) {
+          ctx.expire.skipped = deferred;
+          task.skip(deferred);
+          return;
+        }
         ctx.expire.applied = true;
       }
       task.title =

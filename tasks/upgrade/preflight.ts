@@ -7,7 +7,6 @@ import { planConfigs } from "../../src/deploy/config-plan.js";
 import { appDatabase } from "../../src/deploy/database.js";
 import { deploymentName, deploymentNames, readDeploymentManifest, readLinks } from "../../src/deploy/deployments.js";
 import { freeBytes } from "../../src/deploy/disk.js";
-import { lockHolder } from "../../src/deploy/lock-state.js";
 import {
   appliedMigrations,
   hasDownMigration,
@@ -21,7 +20,7 @@ import { extractRelease } from "../../src/deploy/tarball-extract.js";
 import { inspectTarball } from "../../src/deploy/tarball-inspect.js";
 import { compareVersions } from "../../src/deploy/version.js";
 import { ZopsError } from "../../src/errors/index.js";
-import { acquireLock } from "../../src/lock/lock-file.js";
+import { acquireLock, liveLockHolder as lockHolder } from "../../src/lock/lock-file.js";
 import { withPostgres } from "../../src/pg/connect.js";
 import { formatBytes } from "../../src/ui/output.js";
 import type { UpgradeContext } from "./context.js";

@@ -5,6 +5,7 @@ import type { Storage } from "../../src/storage/storage.js";
 import { formatBytes } from "../../src/ui/output.js";
 import { expireUploads } from "../../src/uploads/expire.js";
 import { collectUploadsGarbage, type CollectGarbageResult } from "../../src/uploads/gc.js";
+import { deleteUnlessRead, type DeletionGuard, type WhileRead } from "../deletions.js";
 
 /** What file retention leaves in the command context. */
 export interface FilesExpirePartContext {
@@ -25,12 +26,16 @@ export interface FilesExpireOptions<Ctx> {
   readonly keepSince: (ctx: Ctx) => Date | undefined;
   readonly dryRun: boolean;
   readonly skipReason?: (ctx: Ctx) => string | false;
+  /** Keeps the repository's readers out while deleting. */
+  readonly guard?: DeletionGuard;
+  readonly whileRead?: WhileRead;
 }
 
 /**
  * Retention of uploads snapshots and secrets archives tied to the database backups, then garbage collection of
- * unreferenced packs (older than uploads.gcGraceHours, never while a snapshot runs), as one Listr task. Idempotent;
- * dryRun deletes nothing.
+ * unreferenced packs (older than uploads.gcGraceHours, never while a snapshot runs), as one Listr task, under `guard`
+ * (nothing is deleted while a restore, verify or drill reads; `whileRead: "skip"` defers it then). Idempotent; dryRun
+ * deletes nothing.
  */
 export const filesExpireTask = <Ctx extends FilesExpirePartContext>(
   storage: Storage,
@@ -49,23 +54,32 @@ export const filesExpireTask = <Ctx extends FilesExpirePartContext>(
     ctx.filesExpire = part;
     try {
       const policy = { keepSince: options.keepSince(ctx) };
-      part.uploads = await expireUploads(storage, policy, { dryRun: options.dryRun });
-      part.garbage = await collectUploadsGarbage(storage, {
-        graceMs: config.uploads.gcGraceHours * 3_600_000,
-        dryRun: options.dryRun,
-      });
-      part.secrets = await expireSecrets(storage, policy, {
-        dryRun: options.dryRun,
-        graceMs: config.uploads.gcGraceHours * 3_600_000,
-      });
+      const graceMs = config.uploads.gcGraceHours * 3_600_000;
+      let done: Required<Pick<typeof part, "uploads" | "garbage" | "secrets">> | undefined;
+      const deferred = await deleteUnlessRead(
+        options.dryRun ? undefined : options.guard,
+        options.whileRead ?? "fail",
+        async () => {
+          const uploads = await expireUploads(storage, policy, { dryRun: options.dryRun });
+          const garbage = await collectUploadsGarbage(storage, { graceMs, dryRun: options.dryRun });
+          const secrets = await expireSecrets(storage, policy, { dryRun: options.dryRun, graceMs });
+          done = { uploads, garbage, secrets };
+          Object.assign(part, done);
+        },
+      );
+      if (deferred || !done) {
+        part.skipped = deferred;
+        task.skip(deferred);
+        return;
+      }
       const verb = options.dryRun ? "Would delete" : "Deleted";
       task.title =
-        `${verb} ${part.uploads.expired.length} uploads snapshots, ` +
-        `${part.garbage.deletedObjects.length} unreferenced packs ` +
-        `(${formatBytes(part.garbage.deletedBytes)})` +
-        (part.garbage.skipped ? ` [packs kept: ${part.garbage.skipped}]` : "") +
+        `${verb} ${done.uploads.expired.length} uploads snapshots, ` +
+        `${done.garbage.deletedObjects.length} unreferenced packs ` +
+        `(${formatBytes(done.garbage.deletedBytes)})` +
+        (done.garbage.skipped ? ` [packs kept: ${done.garbage.skipped}]` : "") +
         ", " +
-        `${part.secrets.expired.length} secrets archives`;
+        `${done.secrets.expired.length} secrets archives`;
     } catch (error) {
       part.error = error;
       throw error;

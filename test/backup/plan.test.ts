@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backupLockPath, makeBackupId } from "../../src/backup/backup-id.js";
+import { makeBackupId } from "../../src/backup/backup-id.js";
+import { repositoryLockPath } from "../../src/lock/repository-lock.js";
 import { groupChains } from "../../src/backup/chains.js";
 import { isExcluded, unloggedRelationFiles } from "../../src/backup/exclusions.js";
 import { decodeManifest, encodeManifest, type BackupManifest, type ManifestFile } from "../../src/backup/manifest.js";
@@ -147,14 +148,14 @@ describe("ids, locks and chains", () => {
 
   it("puts the lock beside the data directory unless configured", () => {
     expect(
-      backupLockPath({
+      repositoryLockPath({
         backup: { lockFile: undefined },
         postgres: { dataDir: "/var/lib/postgresql/15/main" },
       } as never),
     ).toBe("/var/lib/postgresql/15/.zops-backup.lock");
-    expect(backupLockPath({ backup: { lockFile: "/run/zops/b.lock" }, postgres: { dataDir: "/x/y" } } as never)).toBe(
-      "/run/zops/b.lock",
-    );
+    expect(
+      repositoryLockPath({ backup: { lockFile: "/run/zops/b.lock" }, postgres: { dataDir: "/x/y" } } as never),
+    ).toBe("/run/zops/b.lock");
   });
 
   it("groups incrementals with their full and reports orphans", () => {

@@ -133,7 +133,7 @@ describe("zops check", () => {
     try {
       const json = await runZops(["--config", healthyConfig.path, "--json", "check"]);
       expect(json.exitCode).toBe(2);
-      const report = JSON.parse(json.stdout) as { probes: { name: string; status: string; message: string }[] };
+      const report = JSON.parse(json.stdout).result as { probes: { name: string; status: string; message: string }[] };
       expect(report.probes.find((probe) => probe.name === "archive-settings")).toMatchObject({
         status: "critical",
         message: expect.stringContaining("does not run zops wal-push"),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBackup } from "../../src/commands/backup.js";
-import { runCheck } from "../../src/commands/check.js";
+import { meta as checkMeta, runCheck } from "../../src/commands/check.js";
+import { resultStatus } from "../../src/commands/exits.js";
 import { makeDrillId, storeDrillReport, type DrillReport } from "../../src/drill/report.js";
 import { openStorage } from "../../src/storage/open.js";
 import { listWal, segmentsOf } from "../../src/wal/catalog.js";
@@ -55,33 +56,33 @@ describe("zops check: backup age, WAL chain and drill", () => {
 
   it("is CRITICAL without any backup and WARNING without any drill", async () => {
     const result = await check();
-    expect(result.exitCode).toBe(2);
+    expect(resultStatus(checkMeta.exits, result)).toBe(2);
     expect(result.text).toMatch(/^ZOPS CRITICAL - backup-age: no backup in the repository/);
     expect(result.text).toMatch(/drill: no restore drill has run/);
   });
 
   it("goes OK, then WARNING and CRITICAL as the last backup and drill age past the thresholds", async () => {
     const backup = await runBackup(fixture.globals, { type: "full" });
-    expect(backup.exitCode, backup.text).toBe(0);
+    expect(backup.outcome ?? "ok", backup.text).toBe("ok");
     const stoppedAt = (backup.json as { database: { stoppedAt: string } }).database.stoppedAt;
     await storeDrillReport(fixture.storage, drillReport(new Date(stoppedAt), true));
     const fresh = await check({ backupWarnHours: 2, backupCriticalHours: 4 }, "nagios", hoursAfter(stoppedAt, 1));
     expect(fresh.text).toMatch(/^ZOPS OK/);
-    expect(fresh.exitCode).toBe(0);
+    expect(resultStatus(checkMeta.exits, fresh)).toBe(0);
 
     const staleBackupWarn = await check(
       { backupWarnHours: 2, backupCriticalHours: 4 },
       "nagios",
       hoursAfter(stoppedAt, 3),
     );
-    expect(staleBackupWarn.exitCode).toBe(1);
+    expect(resultStatus(checkMeta.exits, staleBackupWarn)).toBe(1);
     expect(staleBackupWarn.text).toMatch(/^ZOPS WARNING - backup-age: last backup \S+ \(full\) finished 3\.0 h ago/);
     const staleBackupCrit = await check(
       { backupWarnHours: 2, backupCriticalHours: 4 },
       "nagios",
       hoursAfter(stoppedAt, 5),
     );
-    expect(staleBackupCrit.exitCode).toBe(2);
+    expect(resultStatus(checkMeta.exits, staleBackupCrit)).toBe(2);
     expect(staleBackupCrit.text).toMatch(/^ZOPS CRITICAL - backup-age: last backup \S+ \(full\) finished 5\.0 h ago/);
 
     // Only the newest report (by id) counts: store a newer one whose drill finished 10 days before the check.
@@ -92,16 +93,16 @@ describe("zops check: backup age, WAL chain and drill", () => {
       finishedAt: new Date(checkedAt.getTime() - 10 * 86400_000).toISOString(),
     });
     const staleDrill = await check({}, "nagios", checkedAt);
-    expect(staleDrill.exitCode).toBe(1);
+    expect(resultStatus(checkMeta.exits, staleDrill)).toBe(1);
     expect(staleDrill.text).toMatch(/drill: last drill \S+ passed 10\.0 days ago/);
     const veryStale = await check({ drillWarnDays: 1, drillCriticalDays: 2 }, "nagios", checkedAt);
-    expect(veryStale.exitCode).toBe(2);
+    expect(resultStatus(checkMeta.exits, veryStale)).toBe(2);
   });
 
   it("is CRITICAL when the last drill failed, naming the failed check", async () => {
     await storeDrillReport(fixture.storage, drillReport(new Date(Date.now() + 86400_000), false));
     const result = await check();
-    expect(result.exitCode).toBe(2);
+    expect(resultStatus(checkMeta.exits, result)).toBe(2);
     expect(result.text).toMatch(/drill: last drill \S+ FAILED: pg_amcheck: heap corruption in app\.messages/);
   });
 
@@ -123,6 +124,6 @@ describe("zops check: backup age, WAL chain and drill", () => {
     const result = await check({}, "json");
     const probe = (result.json as CheckJson).probes.find((entry) => entry.name === "wal-chain");
     expect(probe).toMatchObject({ status: "critical", message: expect.stringContaining(`first ${middle?.name}`) });
-    expect(result.exitCode).toBe(2);
+    expect(resultStatus(checkMeta.exits, result)).toBe(2);
   });
 });

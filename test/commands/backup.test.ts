@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backupLockPath } from "../../src/backup/backup-id.js";
+import { repositoryLockPath } from "../../src/lock/repository-lock.js";
 import { runZops } from "../wal/support.js";
 import { startBackupFixture, type BackupFixture } from "../backup/support.js";
 
@@ -25,7 +25,7 @@ describe("zops backup / backups / expire / verify / restore (CLI)", { timeout: 3
   it("an incremental with nothing to build on becomes a full, and --json says so", async () => {
     const result = await zops(["--json", "backup", "--type", "incr"]);
     expect(result.exitCode, String(result.stderr)).toBe(0);
-    const json = JSON.parse(String(result.stdout)) as {
+    const json = JSON.parse(String(result.stdout)).result as {
       ok: boolean;
       database: { id: string; type: string; note: string; walStart: string };
       expire: { applied: boolean };
@@ -45,7 +45,7 @@ describe("zops backup / backups / expire / verify / restore (CLI)", { timeout: 3
     expect(String(list.stdout)).toMatch(/recovery window: from /);
     const show = await zops(["--json", "backups", id]);
     expect(show.exitCode).toBe(0);
-    expect((JSON.parse(String(show.stdout)) as { id: string; files: number }).files).toBeGreaterThan(100);
+    expect((JSON.parse(String(show.stdout)).result as { id: string; files: number }).files).toBeGreaterThan(100);
     const missing = await zops(["backups", "20000101T000000F"]);
     expect(missing.exitCode).toBe(12);
     expect(String(missing.stderr)).toContain("backup '20000101T000000F' does not exist");
@@ -54,14 +54,14 @@ describe("zops backup / backups / expire / verify / restore (CLI)", { timeout: 3
   it("verify and expire --dry-run succeed on a healthy repository", async () => {
     const verify = await zops(["--json", "verify"]);
     expect(verify.exitCode, String(verify.stderr)).toBe(0);
-    expect((JSON.parse(String(verify.stdout)) as { ok: boolean }).ok).toBe(true);
+    expect((JSON.parse(String(verify.stdout)).result as { ok: boolean }).ok).toBe(true);
     const expire = await zops(["--json", "expire", "--dry-run"]);
     expect(expire.exitCode).toBe(0);
-    expect(JSON.parse(String(expire.stdout))).toMatchObject({ dryRun: true, kept: [id], expiredBackups: [] });
+    expect(JSON.parse(String(expire.stdout)).result).toMatchObject({ dryRun: true, kept: [id], expiredBackups: [] });
   });
 
   it("refuses to run while another backup holds the lock (exit 5)", async () => {
-    const lock = backupLockPath(fixture.config.config);
+    const lock = repositoryLockPath(fixture.config.config);
     await writeFile(
       lock,
       JSON.stringify({
@@ -81,9 +81,9 @@ describe("zops backup / backups / expire / verify / restore (CLI)", { timeout: 3
     }
   });
 
-  it("rejects conflicting recovery targets (exit 2)", async () => {
+  it("rejects conflicting recovery targets (exit 64)", async () => {
     const result = await zops(["restore", "--to", "/tmp/never", "--target-lsn", "0/1", "--target-name", "x"]);
-    expect(result.exitCode).toBe(2);
+    expect(result.exitCode).toBe(64);
     expect(String(result.stderr)).toContain("at most one of --target-time");
   });
 });

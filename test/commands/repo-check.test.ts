@@ -2,7 +2,8 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runRepoCheck } from "../../src/commands/repo-check.js";
+import { meta as repoCheckMeta, runRepoCheck } from "../../src/commands/repo-check.js";
+import { resultStatus } from "../../src/commands/exits.js";
 import { runRepoInit } from "../../src/commands/repo-init.js";
 import { openStorage } from "../../src/storage/open.js";
 import { listAll } from "../../src/storage/read.js";
@@ -46,7 +47,7 @@ describe("zops repo check", () => {
     await runRepoInit(globals);
     const result = await runRepoCheck(globals);
     const json = result.json as CheckJson;
-    expect(result.exitCode).toBe(0);
+    expect(resultStatus(repoCheckMeta.exits, result)).toBe(0);
     expect(json.ok).toBe(true);
     expect(json.results.map((row) => row.operation)).toEqual(OPERATIONS);
     expect(json.results.every((row) => row.status === "ok")).toBe(true);
@@ -63,7 +64,7 @@ describe("zops repo check", () => {
       await writeRepoConfig(dir, target.repositoryConfig, { timeoutSeconds: 10, retries: 1, retryDelayMs: 50 }),
     );
     const json = result.json as CheckJson;
-    expect(result.exitCode, result.text).toBe(0);
+    expect(resultStatus(repoCheckMeta.exits, result), result.text).toBe(0);
     expect(json.results.find((row) => row.operation.startsWith("large"))?.detail).toMatch(/multipart upload/);
     expect(json.results[0]?.detail).toMatch(/no zops-repository.json yet/);
     const storage = await openStorage({
@@ -84,7 +85,7 @@ describe("zops repo check", () => {
       );
       expect(performance.now() - started).toBeLessThan(8000);
       const json = result.json as CheckJson;
-      expect(result.exitCode).toBe(6);
+      expect(resultStatus(repoCheckMeta.exits, result)).toBe(6);
       expect(json.ok).toBe(false);
       const put = json.results.find((row) => row.operation === "put a small object");
       expect(put?.status).toBe("failed");
@@ -116,7 +117,7 @@ describe("zops repo check", () => {
         ),
       );
       expect(performance.now() - started).toBeLessThan(8000);
-      expect(result.exitCode).toBe(6);
+      expect(resultStatus(repoCheckMeta.exits, result)).toBe(6);
       expect(result.text).toMatch(/timed out after 1 s/);
     } finally {
       for (const socket of sockets) socket.destroy();

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import type { GlobalOptions } from "../../src/ui/output.js";
+import type { GlobalOptions } from "../../src/commands/command.js";
 
 /** A repository section as a zops.yml holds it. */
 export type RepositorySection = { url: string; s3?: { endpoint: string; region: string; forcePathStyle: boolean } };

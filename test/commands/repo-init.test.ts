@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runRepoInit } from "../../src/commands/repo-init.js";
+import { meta as repoInitMeta, runRepoInit } from "../../src/commands/repo-init.js";
+import { resultStatus } from "../../src/commands/exits.js";
 import { MARKER_KEY } from "../../src/repo/layout.js";
 import { openStorage } from "../../src/storage/open.js";
 import { listAll } from "../../src/storage/read.js";
@@ -26,7 +27,7 @@ describe("zops repo init", () => {
     const repo = join(dir, "new-repo");
     const globals = await writeRepoConfig(dir, { url: pathToFileURL(repo).href });
     const result = await runRepoInit(globals);
-    expect(result.exitCode ?? 0).toBe(0);
+    expect(resultStatus(repoInitMeta.exits, result)).toBe(0);
     const marker = JSON.parse(await readFile(join(repo, MARKER_KEY), "utf8"));
     expect(marker).toMatchObject({ format: "zops-repository", version: 1, createdBy: "zops" });
     const before = await readFile(join(repo, MARKER_KEY), "utf8");

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDrill } from "../../src/commands/drill.js";
+import { meta as drillMeta, runDrill } from "../../src/commands/drill.js";
+import { resultStatus } from "../../src/commands/exits.js";
 import type { DrillReport } from "../../src/drill/report.js";
 import { writeMarker } from "../../src/repo/repository.js";
 import { openStorage } from "../../src/storage/open.js";
@@ -41,7 +42,7 @@ describe("zops drill on an S3 repository", () => {
         "secrets:pass",
       ]),
     );
-    expect(result.exitCode).toBe(0);
+    expect(resultStatus(drillMeta.exits, result)).toBe(0);
     expect(report.rto.totalMs).toBeGreaterThan(0);
     expect(report.rpo.seconds).toBeGreaterThanOrEqual(0);
   });

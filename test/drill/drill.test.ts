@@ -1,7 +1,8 @@
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDrill } from "../../src/commands/drill.js";
+import { meta as drillMeta, runDrill } from "../../src/commands/drill.js";
+import { resultStatus } from "../../src/commands/exits.js";
 import { latestDrillReport, type DrillReport } from "../../src/drill/report.js";
 import { listAll } from "../../src/storage/read.js";
 import { listWal, segmentsOf } from "../../src/wal/catalog.js";
@@ -10,7 +11,11 @@ import { nightly, startDrillFixture, type DrillFixture } from "./support.js";
 
 const drill = async (fixture: DrillFixture, extra: { identity?: string } = {}) => {
   const result = await runDrill(fixture.globals, { timeout: "120", ...extra });
-  return { exitCode: result.exitCode ?? 0, report: result.json as DrillReport, text: result.text ?? "" };
+  return {
+    exitCode: resultStatus(drillMeta.exits, result),
+    report: result.json as DrillReport,
+    text: result.text ?? "",
+  };
 };
 const check = (report: DrillReport, name: string) => report.checks.find((entry) => entry.name === name);
 

@@ -1,9 +1,10 @@
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runBackup } from "../../src/commands/backup.js";
+import { meta as backupMeta, runBackup } from "../../src/commands/backup.js";
+import { resultStatus } from "../../src/commands/exits.js";
 import type { Storage } from "../../src/storage/storage.js";
-import type { GlobalOptions } from "../../src/ui/output.js";
+import type { GlobalOptions } from "../../src/commands/command.js";
 import { startCluster, type TestCluster } from "../support/postgres.js";
 import { makeTempDir } from "../support/temp.js";
 import { archiveCommand, storageOf, waitArchived, writeTestConfig, type WalTestConfig } from "../wal/support.js";
@@ -100,5 +101,5 @@ export interface NightlyJson {
 /** Runs the nightly job and returns its JSON result and exit status. */
 export const nightly = async (fixture: DrillFixture): Promise<{ exitCode: number; json: NightlyJson }> => {
   const result = await runBackup(fixture.globals, { type: "full" });
-  return { exitCode: result.exitCode ?? 0, json: result.json as NightlyJson };
+  return { exitCode: resultStatus(backupMeta.exits, result), json: result.json as NightlyJson };
 };

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDrift } from "../../src/commands/drift.js";
 import { runRollback } from "../../src/commands/rollback.js";
 import { parseConfig } from "../../src/config/index.js";
-import { runUpgrade } from "../../src/commands/upgrade.js";
+import { meta as upgradeMeta, runUpgrade } from "../../src/commands/upgrade.js";
+import { resultStatus } from "../../src/commands/exits.js";
 import { zopsCommand } from "../../src/exec/self-command.js";
 import { startCluster, type TestCluster } from "../support/postgres.js";
 import { createDemoEnv, freshCatalog, type DemoEnv } from "./demo-env.js";
@@ -50,7 +51,7 @@ describe("config drift (dpkg conffile table)", () => {
       expect(drift.text).toContain("+greeting = hi from ops");
 
       const plan = await upgradeIn(env, env.releases.v2, { plan: true });
-      expect(plan.exitCode).toBe(4);
+      expect(resultStatus(upgradeMeta.exits, plan)).toBe(4);
       expect(plan.text).toMatch(/demo\.conf\s+conflict\s+BLOCKED/);
       // The real CLI maps the blocked plan to exit 4 (backup policy off: this env has no repository).
       const cliConfig = join(env.dir, "zops-cli.yml");

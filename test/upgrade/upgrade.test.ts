@@ -4,7 +4,8 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDeployments } from "../../src/commands/deployments.js";
 import { runRollback } from "../../src/commands/rollback.js";
-import { runUpgrade } from "../../src/commands/upgrade.js";
+import { meta as upgradeMeta, runUpgrade } from "../../src/commands/upgrade.js";
+import { resultStatus } from "../../src/commands/exits.js";
 import { deployPaths } from "../../src/deploy/paths.js";
 import { acquireLock } from "../../src/lock/lock-file.js";
 import { createDemoEnv, freshCatalog, type DemoEnv } from "./demo-env.js";
@@ -31,7 +32,7 @@ afterAll(() => env?.destroy());
 describe("zops upgrade of the demo application", () => {
   it("installs v1 onto an empty root: config rendered, migration run, service healthy", async () => {
     const result = await upgrade(env.releases.v1);
-    expect(result.exitCode ?? 0).toBe(0);
+    expect(resultStatus(upgradeMeta.exits, result)).toBe(0);
     expect(await env.health()).toEqual({ status: 200, version: "1.0.0" });
     expect(await readFile(join(env.configDir, "demo.conf"), "utf8")).toContain(`port = ${env.port}`);
     expect((await stat(join(env.configDir, "demo.conf"))).mode & 0o777).toBe(0o640);
@@ -41,7 +42,7 @@ describe("zops upgrade of the demo application", () => {
   it("--plan for v2 lists the changes, exits 2 and writes nothing", async () => {
     const before = [await snapshotTree(env.root), await snapshotTree(env.configDir)];
     const result = await upgrade(env.releases.v2, { plan: true, yes: false });
-    expect(result.exitCode).toBe(2);
+    expect(resultStatus(upgradeMeta.exits, result)).toBe(2);
     expect(result.text).toMatch(/demo\.conf\s+upgrade\s+install/);
     expect(result.text).toContain("Migrations pending: 002_add-language");
     expect(result.text).toMatch(/stop 1\.0\.0: .*demo-ctl\.mjs stop/);
@@ -98,10 +99,10 @@ describe("zops upgrade of the demo application", () => {
 
   it("refuses a downgrade unless --allow-downgrade, and says nothing to do for the current version", async () => {
     const plan = await upgrade(env.releases.v1, { plan: true });
-    expect(plan.exitCode).toBe(4);
+    expect(resultStatus(upgradeMeta.exits, plan)).toBe(4);
     expect(plan.text).toContain("older than the current 2.0.0");
     await expect(upgrade(env.releases.v1)).rejects.toMatchObject({ code: "PRECONDITION", exitCode: 4 });
-    expect((await upgrade(env.releases.v2, { plan: true })).exitCode).toBe(0);
+    expect(resultStatus(upgradeMeta.exits, await upgrade(env.releases.v2, { plan: true }))).toBe(0);
     expect((await upgrade(env.releases.v2)).text).toContain("already current");
     expect(await env.health()).toEqual({ status: 200, version: "2.0.0" });
   });
@@ -114,7 +115,7 @@ describe("zops upgrade of the demo application", () => {
         code: "LOCK_HELD",
         message: expect.stringContaining(`'zops upgrade other.tar.gz' (pid ${process.pid} on ${hostname()}`),
       });
-      expect((await upgrade(env.releases.v2, { plan: true })).exitCode).toBe(4);
+      expect(resultStatus(upgradeMeta.exits, await upgrade(env.releases.v2, { plan: true }))).toBe(4);
     } finally {
       await holder.release();
     }

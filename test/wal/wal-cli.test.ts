@@ -94,7 +94,7 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
       const spool = join(dataDir, "pg_wal", "zops-spool");
       const first = await push(SEG(1));
       expect(first.exitCode, first.stderr).toBe(0);
-      const result = JSON.parse(first.stdout) as { status: string; pusher: string; identityCached: boolean };
+      const result = JSON.parse(first.stdout).result as { status: string; pusher: string; identityCached: boolean };
       expect(result).toMatchObject({ status: "stored", pusher: "started", identityCached: false });
       await waitForPusher(spool);
       await done(SEG(1));
@@ -110,7 +110,7 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
       );
       expect(report.failures).toEqual([]);
 
-      const second = JSON.parse((await push(SEG(2))).stdout) as { status: string };
+      const second = JSON.parse((await push(SEG(2))).stdout).result as { status: string };
       expect(second.status).toBe("spooled");
       await done(SEG(2));
       // The start-up fast path (plain `--config F wal-push P`) consumes the record too, loading no module but the entry
@@ -154,7 +154,7 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
         /STORAGE_CONFLICT\]: WAL file 000000010000000000000004 is already archived .* with different content/,
       );
       await writeFile(join(dataDir, "pg_wal", SEG(4)), original);
-      const again = JSON.parse((await push(SEG(4))).stdout) as { status: string; identityCached: boolean };
+      const again = JSON.parse((await push(SEG(4))).stdout).result as { status: string; identityCached: boolean };
       expect(again).toMatchObject({ status: "exists", identityCached: true });
       await done(SEG(4));
 
@@ -204,7 +204,7 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
       await writeFile(join(spool, "claim", SEG(5)), "stored");
       const finished = await call;
       expect(finished.exitCode, finished.stderr).toBe(0);
-      expect(JSON.parse(finished.stdout)).toMatchObject({ status: "spooled" });
+      expect(JSON.parse(finished.stdout).result).toMatchObject({ status: "spooled" });
     } finally {
       holder.kill();
     }
@@ -216,7 +216,7 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
       cwd: fresh,
     });
     expect(taken.exitCode, taken.stderr).toBe(0);
-    expect(JSON.parse(taken.stdout)).toMatchObject({ status: "exists", pusher: "off" });
+    expect(JSON.parse(taken.stdout).result).toMatchObject({ status: "exists", pusher: "off" });
     expect(performance.now() - started).toBeLessThan(20_000);
     expect(await readFile(join(spool, "claim", SEG(6)), "utf8")).toBe("stored");
 
@@ -248,10 +248,10 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
       const fetch = (name: string) => runZops(["--config", config.path, "--json", "wal-fetch", name, dest]);
       const one = await fetch(SEG(1));
       expect(one.exitCode, one.stderr).toBe(0);
-      expect(JSON.parse(one.stdout)).toMatchObject({ source: "repository", prefetched: [SEG(2), SEG(3)] });
+      expect(JSON.parse(one.stdout).result).toMatchObject({ source: "repository", prefetched: [SEG(2), SEG(3)] });
       expect((await readFile(dest)).equals(files.get(SEG(1)) ?? Buffer.alloc(0))).toBe(true);
       const two = await fetch(SEG(2));
-      expect(JSON.parse(two.stdout)).toMatchObject({ source: "spool" });
+      expect(JSON.parse(two.stdout).result).toMatchObject({ source: "spool" });
       expect((await readFile(dest)).equals(files.get(SEG(2)) ?? Buffer.alloc(0))).toBe(true);
 
       // A spooled copy that was damaged on disk is re-verified, dropped and fetched again.
@@ -259,7 +259,7 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
       const entry = (await readdir(spool)).find((name) => name.startsWith(SEG(3)));
       await writeFile(join(spool, entry ?? "x"), randomBytes(10));
       const three = await fetch(SEG(3));
-      expect(JSON.parse(three.stdout)).toMatchObject({ source: "repository" });
+      expect(JSON.parse(three.stdout).result).toMatchObject({ source: "repository" });
       expect((await readFile(dest)).equals(files.get(SEG(3)) ?? Buffer.alloc(0))).toBe(true);
 
       const end = await fetch(SEG(0x40));
@@ -370,7 +370,7 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
       cwd: fresh,
     });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ status: "stored", pusher: "none" });
+    expect(JSON.parse(result.stdout).result).toMatchObject({ status: "stored", pusher: "none" });
     const stored = await listWal(await storageOf(target));
     expect(stored.map((item) => item.name)).toEqual([SEG(2)]);
   });
