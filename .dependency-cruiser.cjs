@@ -23,7 +23,7 @@ const AREA_USES = {
   drill: [],
   backup: ["wal"],
   expire: ["backup", "wal"],
-  restore: ["backup", "wal"],
+  restore: ["backup", "wal", "uploads", "secrets"],
   verify: ["backup", "wal"],
   check: ["backup", "drill", "verify", "wal"],
   deploy: ["backup"],
@@ -33,6 +33,8 @@ const AREA_USES = {
 const PUBLISHED = {
   backup: ["manifest", "chains", "pieces", "piece-pool"],
   wal: ["catalog"],
+  uploads: ["catalog"],
+  secrets: ["catalog"],
   drill: ["report"],
   verify: ["verify-wal"],
 };

@@ -174,10 +174,13 @@ export const buildProgram = (execute: Execute, loaders: Map<Command, Loader>): C
           "uploads and secrets too",
       )
       .option("--to <dir>", "target data directory (must be empty or absent unless --delta)")
-      .option("--backup <id>", "backup id or 'latest'", "latest")
-      .option("--target-time <time>", "recover up to this time (e.g. '2026-11-23 10:00:00+00')")
+      .option(
+        "--backup <id>",
+        "backup to restore (default: the newest backup consistent at or before the target; one after it is refused)",
+      )
+      .option("--target-time <time>", "recover up to this time, with its UTC offset (e.g. '2026-11-23 10:00:00+00')")
       .option("--target-lsn <lsn>", "recover up to this LSN")
-      .option("--target-name <name>", "recover up to this restore point (pg_create_restore_point)")
+      .option("--target-name <name>", "recover up to this restore point (recorded by `zops mark NAME`)")
       .option("--target-immediate", "stop as soon as the backup is consistent")
       .addOption(
         new Option("--target-action <action>", "what PostgreSQL does at the target")
@@ -186,6 +189,11 @@ export const buildProgram = (execute: Execute, loaders: Map<Command, Loader>): C
       )
       .option("--delta", "reuse a non-empty target: rewrite only files whose checksum differs, remove the others")
       .option("--start", "start PostgreSQL on the restored directory and wait until recovery completes")
+      .option(
+        "--plan",
+        "only show which backup, WAL range, download and disk the restore would use and check every object; " +
+          "writes nothing (exit 0 can run, 4 refused)",
+      )
       .option("--set <setting...>", "extra postgresql.auto.conf settings for the restored cluster (e.g. port=5433)")
       .addOption(
         new Option(
@@ -201,16 +209,27 @@ export const buildProgram = (execute: Execute, loaders: Map<Command, Loader>): C
       )
       .option("--timeout <seconds>", "with --start: how long to wait for recovery", "3600")
       .option("--uploads-to <dir>", "restore the uploads snapshot (every file's checksum verified) under DIR")
-      .option("--uploads-snapshot <id>", "uploads snapshot id or 'latest'", "latest")
+      .option("--uploads-snapshot <id>", "uploads snapshot id (default: the newest taken at or before the target)")
       .option(
         "--path <path...>",
         "with --uploads-to: restore only these files or directories (original absolute paths)",
       )
       .option("--secrets-to <dir>", "decrypt the secrets archive under DIR (mode 0600); needs --identity")
-      .option("--secrets-archive <id>", "secrets archive id or 'latest'", "latest")
+      .option("--secrets-archive <id>", "secrets archive id (default: the newest taken at or before the target)")
       .option("--identity <file>", "age identity file (AGE-SECRET-KEY-1...) for --secrets-to"),
     () => import("./commands/restore.js"),
     (module) => module.runRestore,
+  );
+  lazy(
+    program
+      .command("mark")
+      .description(
+        "create a restore point (pg_create_restore_point) and record its name, LSN and time in the repository, " +
+          "for restore --target-name",
+      )
+      .argument("<name>", "restore point name (1-63 letters, digits, '.', '_', '-'; each name is recorded once)"),
+    () => import("./commands/mark.js"),
+    (module) => module.runMark,
   );
   lazy(
     program

@@ -10,6 +10,7 @@ export const describeBackup = (manifest: BackupManifest, note?: string) => ({
   stoppedAt: manifest.stoppedAt,
   startLsn: manifest.startLsn,
   stopLsn: manifest.stopLsn,
+  stopTime: manifest.stopTime ?? null,
   timeline: manifest.timeline,
   walStart: manifest.walStart,
   walStop: manifest.walStop,

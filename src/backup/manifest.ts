@@ -64,6 +64,11 @@ export interface BackupManifest {
   readonly full: string;
   readonly startedAt: string;
   readonly stoppedAt: string;
+  /**
+   * Server clock right after pg_backup_stop returned (ISO 8601, UTC, microseconds): the time of the consistency point,
+   * against which `--target-time` picks a backup. Absent in backups taken before zops recorded it.
+   */
+  readonly stopTime?: string;
   readonly pgVersion: number;
   readonly systemIdentifier: string;
   readonly timeline: number;

@@ -14,6 +14,8 @@ export interface BackupStop {
   readonly lsn: string;
   readonly backupLabel: string;
   readonly tablespaceMap: string | null;
+  /** Server clock right after the stop (ISO 8601, UTC, microseconds). */
+  readonly stopTime: string;
 }
 
 /** The hint of a failed backup query. */
@@ -47,6 +49,9 @@ export const startBackup = async (
   }
 };
 
+// Evaluated after the function in FROM returned: never earlier than the consistency point.
+const STOP_TIME = `to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 /**
  * Stops the backup on the same connection (PostgreSQL switches to a new segment; zops waits for the archive itself,
  * with a timeout, in wal-wait.ts); returns the stop LSN, backup_label and tablespace_map contents. Throws POSTGRES.
@@ -55,12 +60,15 @@ export const stopBackup = async (client: pg.Client, pgVersion: number): Promise<
   try {
     const sql =
       pgVersion >= 15
-        ? "select lsn::text as lsn, labelfile, spcmapfile from pg_backup_stop(false)"
-        : "select lsn::text as lsn, labelfile, spcmapfile from pg_stop_backup(false, false)";
-    const row = (await client.query<{ lsn: string; labelfile: string; spcmapfile: string | null }>(sql)).rows[0];
+        ? `select lsn::text as lsn, labelfile, spcmapfile, ${STOP_TIME} as stop_time from pg_backup_stop(false)`
+        : `select lsn::text as lsn, labelfile, spcmapfile, ${STOP_TIME} as stop_time from pg_stop_backup(false, false)`;
+    const row = (
+      await client.query<{ lsn: string; labelfile: string; spcmapfile: string | null; stop_time: string }>(sql)
+    ).rows[0];
     if (!row) throw new Error("no row returned");
     return {
       lsn: row.lsn,
+      stopTime: row.stop_time,
       backupLabel: row.labelfile,
       tablespaceMap: row.spcmapfile && row.spcmapfile.length > 0 ? row.spcmapfile : null,
     };

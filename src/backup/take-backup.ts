@@ -201,6 +201,7 @@ export const writeManifest = async (run: BackupRun): Promise<BackupManifest> => 
     full: run.type === "incr" && run.parent ? run.parent.full : id,
     startedAt: need(run.startedAt, "the start time").toISOString(),
     stoppedAt: need(run.stoppedAt, "the stop time").toISOString(),
+    stopTime: stop.stopTime,
     pgVersion: facts.pgVersion,
     systemIdentifier: facts.systemIdentifier,
     timeline: start.timeline,

@@ -7,3 +7,7 @@ import { walPushFromSpool } from "./wal-push-fast.js";
 const args = process.argv.slice(2);
 const served = args.includes("wal-push") && (await walPushFromSpool(args));
 if (!served) await (await import("../cli.js")).main();
+// An archive call has given its answer (within wal.deadlineSeconds, src/wal/deadline.ts): a socket still hung on a
+// stalled endpoint must not keep PostgreSQL's archiver, or the pusher it started, waiting for the process to end.
+if (!served && args.some((arg) => arg === "wal-push" || arg === "wal-fetch" || arg === "wal-push-ahead"))
+  setTimeout(() => process.exit(), 1000).unref();

@@ -1,6 +1,7 @@
 import { describeBackup } from "../backup/describe.js";
 import { listBackups, readManifest, type BackupManifest } from "../backup/manifest.js";
 import { openRepository } from "../repo/repository.js";
+import { listMarks } from "../restore/marks.js";
 import { openStorage } from "../storage/open.js";
 import { formatBytes, formatTable } from "../ui/output.js";
 import type { CommandResult, GlobalOptions } from "./command.js";
@@ -23,6 +24,7 @@ export const runBackups = async (globals: GlobalOptions, backupId?: string): Pro
     await openRepository(storage);
     if (backupId) return showBackup(await readManifest(storage, backupId));
     const backups = await listBackups(storage);
+    const marks = await listMarks(storage);
     const wal = segmentsOf(await listWal(storage));
     const newest = wal[wal.length - 1]?.name;
     const oldest = backups[0];
@@ -43,17 +45,20 @@ export const runBackups = async (globals: GlobalOptions, backupId?: string): Pro
         backup.walStart === backup.walStop ? backup.walStart : `${backup.walStart} - ${backup.walStop}`,
       ]);
     }
+    const markRows = [["RESTORE POINT", "LSN", "TIME", "TIMELINE"]];
+    for (const mark of marks) markRows.push([mark.name, mark.lsn, mark.time, String(mark.timeline)]);
     const text =
-      backups.length === 0
+      (backups.length === 0
         ? "no backups"
         : `${formatTable(rows)}\n\nrecovery window: from ${window?.from} ` +
           `(LSN ${window?.fromLsn}) through archived WAL segment ` +
-          `${window?.throughSegment}`;
+          `${window?.throughSegment}`) + (marks.length > 0 ? `\n\n${formatTable(markRows)}` : "");
     return {
       text,
       json: {
         backups: backups.map((backup) => describeBackup(backup)),
         recoveryWindow: window ?? null,
+        restorePoints: marks.map(({ name, lsn, time, timeline }) => ({ name, lsn, time, timeline })),
         newestWal: newest ?? null,
       },
     };

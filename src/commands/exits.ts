@@ -30,8 +30,19 @@ export const PLAN_EXITS: ExitPolicy = {
   outcomes: { nothing: 0, planned: 2, blocked: ERROR_CODES.PRECONDITION.exit },
 };
 
+/** restore: the registry's statuses; with --plan, 0 when the restore can run and 4 (PRECONDITION) when refused. */
+export const RESTORE_PLAN_EXITS: ExitPolicy = {
+  help: "restore --plan: 0 the restore can run, 4 refused (no backup for the target, a missing object or segment).",
+};
+
 /** Every policy a command uses, in the order `zops --help` lists those with help. */
-export const EXIT_POLICIES: readonly ExitPolicy[] = [STANDARD_EXITS, RESTORE_COMMAND_EXITS, NAGIOS_EXITS, PLAN_EXITS];
+export const EXIT_POLICIES: readonly ExitPolicy[] = [
+  STANDARD_EXITS,
+  RESTORE_COMMAND_EXITS,
+  NAGIOS_EXITS,
+  PLAN_EXITS,
+  RESTORE_PLAN_EXITS,
+];
 
 /**
  * The exit status of a command that returned `result`. Pure.

@@ -44,3 +44,49 @@ export const findPgBinDir = async (configured?: string): Promise<string> => {
     },
   );
 };
+
+/** The major version of the server binaries in `binDir` (`postgres --version`), or undefined when unreadable. */
+export const binDirMajor = async (binDir: string): Promise<number | undefined> => {
+  const { run } = await import("../exec/run.js");
+  const result = await run(join(binDir, "postgres"), ["--version"], { reject: false }).catch(() => undefined);
+  const major = /\(PostgreSQL\) (\d+)/.exec(result?.stdout ?? "")?.[1];
+  return major ? Number(major) : undefined;
+};
+
+/**
+ * Finds the server binaries (initdb, pg_ctl, postgres) of PostgreSQL `major`, the major a backup was taken with:
+ * `postgres.binDirs[major]`, else `postgres.binDir` when it is that major, else `/usr/lib/postgresql/<major>/bin`.
+ * Read-only.
+ * @throws CONFIG_INVALID when postgres.binDirs names a directory without pg_ctl.
+ * @throws PRECONDITION naming the major and the key to set when none is found.
+ */
+export const findServerBinDir = async (
+  postgres: { binDir?: string; binDirs?: Readonly<Record<string, string>> },
+  major: number,
+): Promise<string> => {
+  const tried: string[] = [];
+  const configured = postgres.binDirs?.[String(major)];
+  if (configured) {
+    if (await isExecutable(join(configured, "pg_ctl"))) return configured;
+    throw new ZopsError("CONFIG_INVALID", `postgres.binDirs.${major} '${configured}' has no executable pg_ctl`, {
+      hint: `set postgres.binDirs.${major} to the directory holding PostgreSQL ${major}'s initdb, pg_ctl and postgres`,
+    });
+  }
+  if (postgres.binDir) {
+    const found = await binDirMajor(postgres.binDir);
+    if (found === major) return postgres.binDir;
+    tried.push(`postgres.binDir ${postgres.binDir} (PostgreSQL ${found ?? "?"})`);
+  }
+  const standard = join("/usr/lib/postgresql", String(major), "bin");
+  tried.push(standard);
+  if (await isExecutable(join(standard, "pg_ctl"))) return standard;
+  throw new ZopsError(
+    "PRECONDITION",
+    `the backup was taken with PostgreSQL ${major}, and its server binaries were not found (tried ${tried.join(", ")})`,
+    {
+      hint:
+        `install PostgreSQL ${major} (apt-get install postgresql-${major}) or set postgres.binDirs.${major} ` +
+        "to the directory holding its initdb, pg_ctl and postgres",
+    },
+  );
+};

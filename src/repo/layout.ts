@@ -137,3 +137,16 @@ export const DRILL_REPORTS_PREFIX = `${DRILLS_PREFIX}reports/`;
  * Key of the data fingerprints captured right after backup `backupId` (a drill of that backup compares against them).
  */
 export const fingerprintsKey = (backupId: string): string => `${DRILLS_PREFIX}fingerprints/${backupId}.json`;
+
+// --- restore points (docs/repository-format.md, "Restore points") ---
+/** Prefix of the restore points recorded by `zops mark`. */
+export const MARKS_PREFIX = "marks/";
+/** Names `zops mark` accepts: they are object keys, and PostgreSQL allows at most 63 bytes. */
+export const MARK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** Key of the record of restore point `name` (one per name: a name is recorded once). */
+export const markKey = (name: string): string => `${MARKS_PREFIX}${name}.json`;
+/** Restore point name of a mark key, or undefined for a foreign key. */
+export const markNameOfKey = (key: string): string | undefined => {
+  const name = /^marks\/(.+)\.json$/.exec(key)?.[1];
+  return name !== undefined && MARK_NAME.test(name) ? name : undefined;
+};

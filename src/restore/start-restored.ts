@@ -8,7 +8,9 @@ import type { Storage } from "../storage/storage.js";
 import { listWal, segmentsOf } from "../wal/catalog.js";
 import { segmentRange, segmentStartLsn } from "../pg/wal-segment.js";
 import { parseLsn } from "../pg/lsn.js";
+import { proveTargetReached } from "./prove-target.js";
 import type { RecoveryTarget } from "./recovery-settings.js";
+import type { TargetPoint } from "./target-point.js";
 
 /** How a started restore ended its recovery. */
 export interface RecoveryOutcome {
@@ -17,6 +19,8 @@ export interface RecoveryOutcome {
   readonly replayLsn?: string;
   /** PostgreSQL's own words about where it stopped ("recovery stopping ..."), when a target was set. */
   readonly stoppedAt?: string;
+  /** Time of the last replayed commit or abort (pg_last_xact_replay_timestamp), when the server was up to ask. */
+  readonly lastCommitTime?: string;
   /** The newest archived segment the replay had to reach (end-of-WAL restores). */
   readonly expectedSegment?: string;
   readonly logFile: string;
@@ -47,14 +51,16 @@ export const newestArchivedSegment = async (
 
 /**
  * Starts PostgreSQL on a restored directory (pg_ctl as `runAs`), waits until recovery reaches its end (promoted, paused
- * or shut down as asked), and proves it reached the target: PostgreSQL's "recovery stopping" line for a target, or a
- * replay LSN inside the newest archived segment for end-of-WAL. Throws VERIFY_FAILED when replay stopped short (naming
- * the first missing segment), POSTGRES when the server fails, both with the log tail.
+ * or shut down as asked), and proves where it stopped: for a target, at it and not past it (prove-target.ts, from the
+ * "recovery stopping" line, the replay LSN and the last replayed commit time); for end-of-WAL, inside the newest
+ * archived segment. Throws VERIFY_FAILED when replay stopped short (naming the first missing segment) or went past the
+ * target (naming target and stop point), POSTGRES when the server fails, both with the log tail.
  */
 export const startAndAwaitRecovery = async (
   dir: string,
   manifest: BackupManifest,
   target: RecoveryTarget,
+  point: TargetPoint,
   options: {
     binDir: string;
     runAs?: OsUser;
@@ -83,6 +89,7 @@ export const startAndAwaitRecovery = async (
   const deadline = Date.now() + options.timeoutMs;
   let state: RecoveryOutcome["state"] | undefined;
   let replayLsn: string | undefined;
+  let lastCommitTime: string | undefined;
   if (started.failed) {
     const log = await readLog();
     if (target.action === "shutdown" && /recovery stopping/.test(log) && !/FATAL/.test(log)) state = "shutdown";
@@ -107,6 +114,7 @@ export const startAndAwaitRecovery = async (
       continue;
     }
     replayLsn = facts.replayLsn ?? replayLsn;
+    lastCommitTime = facts.lastCommitTime ?? lastCommitTime;
     if (!facts.inRecovery) state = "promoted";
     else if (facts.paused && target.action === "pause") state = "paused";
     else {
@@ -120,6 +128,7 @@ export const startAndAwaitRecovery = async (
   const stoppedAt = /recovery stopping [^\n]*/.exec(log)?.[0];
   if ((target.time || target.lsn || target.name) && !stoppedAt)
     throw failure(log, "PostgreSQL ended recovery without reaching the recovery target", "VERIFY_FAILED");
+  proveTargetReached(manifest, point, { replayLsn, lastCommitTime, stoppingLine: stoppedAt });
   if (expected?.newest && replayLsn) {
     const reached = parseLsn(replayLsn);
     if (reached < segmentStartLsn(expected.newest, manifest.walSegmentSize)) {
@@ -139,7 +148,7 @@ export const startAndAwaitRecovery = async (
       );
     }
   }
-  return { state, replayLsn, stoppedAt, expectedSegment: expected?.newest, logFile };
+  return { state, replayLsn, stoppedAt, lastCommitTime, expectedSegment: expected?.newest, logFile };
 };
 
 const failure = (log: string, message: string, code: "POSTGRES" | "VERIFY_FAILED"): ZopsError => {
@@ -153,7 +162,7 @@ const failure = (log: string, message: string, code: "POSTGRES" | "VERIFY_FAILED
 const askServer = async (
   dir: string,
   user: string,
-): Promise<{ inRecovery: boolean; paused: boolean; replayLsn?: string }> => {
+): Promise<{ inRecovery: boolean; paused: boolean; replayLsn?: string; lastCommitTime?: string }> => {
   const lines = (await readFile(join(dir, "postmaster.pid"), "utf8")).split("\n");
   const port = Number(lines[3]);
   const host = lines[4]?.trim() || lines[5]?.trim() || "localhost";
@@ -163,13 +172,19 @@ const askServer = async (
   await client.connect();
   try {
     const row = (
-      await client.query<{ recovery: boolean; paused: boolean; lsn: string | null }>(
+      await client.query<{ recovery: boolean; paused: boolean; lsn: string | null; xact: string | null }>(
         "select pg_is_in_recovery() as recovery, case when " +
           "pg_is_in_recovery() then pg_is_wal_replay_paused() else false " +
-          "end as paused, pg_last_wal_replay_lsn()::text as lsn",
+          "end as paused, pg_last_wal_replay_lsn()::text as lsn, " +
+          "pg_last_xact_replay_timestamp()::text as xact",
       )
     ).rows[0];
-    return { inRecovery: row?.recovery ?? true, paused: row?.paused ?? false, replayLsn: row?.lsn ?? undefined };
+    return {
+      inRecovery: row?.recovery ?? true,
+      paused: row?.paused ?? false,
+      replayLsn: row?.lsn ?? undefined,
+      lastCommitTime: row?.xact ?? undefined,
+    };
   } finally {
     await client.end().catch(() => undefined);
   }

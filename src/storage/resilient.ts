@@ -40,6 +40,8 @@ export class ResilientStorage implements Storage {
   /** The inner driver's local file for a key, when it has one. */
   readonly pathOf?: (key: string) => string;
   private readonly timeoutMs: number;
+  /** Tries made so far, over every operation (retries and resumed downloads included): what a deadline reports. */
+  attempts = 0;
 
   constructor(
     readonly inner: Storage,
@@ -89,6 +91,7 @@ export class ResilientStorage implements Storage {
           throw resumes > 0 ? this.finalError(mapped, resumes + 1) : mapped;
         }
         resumes += 1;
+        this.attempts += 1;
         await sleep(this.backoff(resumes), undefined, { signal: options.signal });
         return open(offset);
       },
@@ -108,6 +111,7 @@ export class ResilientStorage implements Storage {
   async *list(prefix: string, options: { signal?: AbortSignal } = {}): AsyncIterable<ObjectInfo> {
     let last: string | undefined;
     for (let attempt = 1; ; attempt += 1) {
+      this.attempts += 1;
       const watchdog = new Watchdog(this.timeoutMs, () => this.timeoutError("list", prefix || "."), options.signal);
       const iterator = this.inner.list(prefix, { signal: watchdog.signal })[Symbol.asyncIterator]();
       try {
@@ -157,6 +161,7 @@ export class ResilientStorage implements Storage {
     operation: (watchdog: Watchdog) => Promise<T>,
   ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
+      this.attempts += 1;
       const watchdog = new Watchdog(this.timeoutMs, () => this.timeoutError(action, key), callerSignal);
       try {
         return await Promise.race([operation(watchdog), watchdog.expired]);
@@ -224,3 +229,6 @@ export class ResilientStorage implements Storage {
     });
   }
 }
+
+/** Storage attempts made through `storage` when it is a ResilientStorage (what openStorage returns), else 0. */
+export const attemptsOf = (storage: Storage): number => (storage instanceof ResilientStorage ? storage.attempts : 0);

@@ -2,9 +2,12 @@ import type { ZopsConfig } from "../config/index.js";
 import { ZopsError } from "../errors/index.js";
 import { walFileKind } from "../repo/layout.js";
 import { openStorage } from "../storage/open.js";
+import { attemptsOf } from "../storage/resilient.js";
+import type { Storage } from "../storage/storage.js";
+import { withDeadline } from "./deadline.js";
 import { writeFileAtomic } from "../fsio/atomic-write.js";
 import { join } from "node:path";
-import { settleBounded } from "./bounded.js";
+import { settleBounded } from "../flow/bounded.js";
 import { adoptSpoolOwner } from "./spool-owner.js";
 import { dataDirOfWalPath } from "./data-dir.js";
 import { fetchWalFile } from "./fetch-file.js";
@@ -32,11 +35,34 @@ export interface WalFetchResult {
  * there (no storage access), else from the repository, verified, while prefetching the next segments in parallel into
  * the spool under the data directory `dest` belongs to. `dest` is written atomically. Throws STORAGE_NOT_FOUND only at
  * the genuine end of the archive (cli.ts exits 1); anything else throws another code (cli.ts exits 128, so PostgreSQL
- * aborts recovery instead of promoting with less data). Prefetch failures are ignored.
+ * aborts recovery instead of promoting with less data). Prefetch failures are ignored. The whole call, retries
+ * included, ends within wal.deadlineSeconds (deadline.ts).
  *
  * Single-step hot path (one process per segment during recovery), so no Listr2 graph: see wal/push.ts.
  */
 export const walFetch = async (config: ZopsConfig, name: string, dest: string): Promise<WalFetchResult> => {
+  const opened: { storage?: Storage } = {};
+  try {
+    return await withDeadline(
+      config.wal.deadlineSeconds * 1000,
+      `wal-fetch of ${name}`,
+      (signal) => fetchWithin(config, name, dest, signal, opened),
+      () => (opened.storage ? attemptsOf(opened.storage) : 0),
+    );
+  } catch (error) {
+    // At the deadline the work may still hang on a socket: closing the storage releases it.
+    await opened.storage?.close?.().catch(() => undefined);
+    throw error;
+  }
+};
+
+const fetchWithin = async (
+  config: ZopsConfig,
+  name: string,
+  dest: string,
+  signal: AbortSignal,
+  opened: { storage?: Storage },
+): Promise<WalFetchResult> => {
   const started = performance.now();
   const kind = walFileKind(name);
   if (!kind)
@@ -57,14 +83,16 @@ export const walFetch = async (config: ZopsConfig, name: string, dest: string): 
   }
   const ahead = spool ? await prefetchCandidates(spool, name, config.wal.prefetch) : [];
   const storage = await openStorage(config);
+  opened.storage = storage;
   try {
     const abort = new AbortController();
+    signal.addEventListener("abort", () => abort.abort(), { once: true });
     const results = await settleBounded([name, ...ahead], config.wal.fetchConcurrency, async (file, index) => {
       if (index > 0 && abort.signal.aborted) throw new Error("skipped");
       try {
         const fetched = await fetchWalFile(storage, file, {
           checkEnd: index === 0,
-          signal: index > 0 ? abort.signal : undefined,
+          signal: index > 0 ? abort.signal : signal,
         });
         if (index === 0) await writeFileAtomic(dest, fetched.data, { mode: 0o600, durable: false });
         else if (spool) await spoolSegment(spool, file, fetched.object.sha256, fetched.data);

@@ -2,6 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { basename, dirname, resolve } from "node:path";
 import type { ZopsConfig } from "../config/index.js";
 import { openStorage } from "../storage/open.js";
+import { attemptsOf } from "../storage/resilient.js";
+import type { Storage } from "../storage/storage.js";
+import { withDeadline } from "./deadline.js";
 import { checkClusterOnce } from "./cluster-check.js";
 import { dataDirOfWalPath } from "./data-dir.js";
 import { claimIsLive, prepareClaims, releaseClaim, tryClaim } from "./push-claims.js";
@@ -26,15 +29,13 @@ export interface WalPushResult {
   readonly durationMs: number;
 }
 
-/** The longest a wal-push call waits for another zops process that is pushing the same file before pushing it too. */
-const CLAIM_WAIT_MS = 10 * 60_000;
-
 /**
  * Archives the WAL file at `path` (archive_command's %p). Returns only once the asked-for file is safely stored (or
  * already was); throws otherwise (STORAGE_* after the wrapper's retries, STORAGE_CONFLICT, REPO_INVALID), so PostgreSQL
  * retries the file. A file the background pusher already stored returns at once; one it is pushing now is waited for.
  * Otherwise this call starts the background pusher for the other `.ready` files (push-ahead), then pushes its own file.
- * Idempotent.
+ * The whole call, retries included, ends within wal.deadlineSeconds (deadline.ts): past it, STORAGE_UNREACHABLE naming
+ * the deadline and the attempts made. Idempotent.
  *
  * Not a Listr2 graph on purpose: this runs once per WAL segment from archive_command, where the only output is the
  * PostgreSQL log, a single line on failure; loading listr2 would add start-up time to every segment, and the "steps"
@@ -44,6 +45,30 @@ export const walPush = async (
   config: ZopsConfig,
   path: string,
   options: { configPath?: string } = {},
+): Promise<WalPushResult> => {
+  const deadlineMs = config.wal.deadlineSeconds * 1000;
+  const opened: { storage?: Storage } = {};
+  try {
+    return await withDeadline(
+      deadlineMs,
+      `wal-push of ${basename(path)}`,
+      (signal) => pushWithin(config, path, options, deadlineMs, signal, opened),
+      () => (opened.storage ? attemptsOf(opened.storage) : 0),
+    );
+  } catch (error) {
+    // At the deadline the work may still hang on a socket: closing the storage releases it.
+    await opened.storage?.close?.().catch(() => undefined);
+    throw error;
+  }
+};
+
+const pushWithin = async (
+  config: ZopsConfig,
+  path: string,
+  options: { configPath?: string },
+  deadlineMs: number,
+  signal: AbortSignal,
+  opened: { storage?: Storage },
 ): Promise<WalPushResult> => {
   const started = performance.now();
   const name = basename(path);
@@ -70,18 +95,18 @@ export const walPush = async (
       () => false,
     );
 
-  // Served from the spool, now or after waiting for the process that is pushing this file.
-  const deadline = Date.now() + CLAIM_WAIT_MS;
+  // Served from the spool, now or after waiting for the process that is pushing this file: never longer than the
+  // deadline, since a claim older than that belongs to a hung process (push-claims.ts).
   let claimed = false;
   while (usable) {
     const spooled = await takeSpooledRecord(spool, path, name, config.repository.url);
     if (spooled) return done("spooled", spooled, { pusher: "none", pusherFailures: [], identityCached: true });
-    if (await claimIsLive(spool, name)) {
-      if (Date.now() > deadline) break;
+    if (await claimIsLive(spool, name, deadlineMs)) {
+      if (signal.aborted) break;
       await sleep(20);
       continue;
     }
-    claimed = await tryClaim(spool, name).catch(() => false);
+    claimed = await tryClaim(spool, name, deadlineMs).catch(() => false);
     if (claimed) break;
     // Not claimable and nobody pushing: another process has just stored it (its record is read here) or the spool is
     // unwritable.
@@ -101,6 +126,7 @@ export const walPush = async (
         }))
       : { state: "none" as const, previousFailures: [] };
     const storage = await openStorage(config);
+    opened.storage = storage;
     try {
       const identity = await checkClusterOnce(storage, config, dataDir, spool);
       const pushed = await pushWalFile(storage, path, name, { level: config.wal.compressLevel });

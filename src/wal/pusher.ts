@@ -8,9 +8,11 @@ import { acquireLock, liveLockHolder } from "../lock/lock-file.js";
 import { availableParallelism } from "node:os";
 import { WorkerPool } from "../workers/pool.js";
 import { openStorage } from "../storage/open.js";
+import { attemptsOf } from "../storage/resilient.js";
+import { withDeadline } from "./deadline.js";
 import type { PreparedWal, WalJobs } from "./prepare.js";
 import { writeFileAtomic } from "../fsio/atomic-write.js";
-import { settleBounded } from "./bounded.js";
+import { settleBounded } from "../flow/bounded.js";
 import { checkClusterOnce } from "./cluster-check.js";
 import { claimIsLive, cleanClaims, prepareClaims, releaseClaim, tryClaim } from "./push-claims.js";
 import { selectPushAhead } from "./push-ahead.js";
@@ -84,7 +86,8 @@ export const startPusher = async (
  * The pusher itself: pushes every `.ready` file under `walDir` that has no spool record and no live claim, in rounds of
  * at most `wal.pushAhead`, `wal.pushConcurrency` at a time, until a round finds nothing new; writes a record (or, with
  * `wal.markDone`, renames `.ready` to `.done`) for each file stored. Returns at once when another pusher holds the
- * lock. Failures never throw: PostgreSQL's own call pushes such a file and reports.
+ * lock. Each file is pushed within wal.deadlineSeconds; the first failure (a deadline included) ends the run.
+ * Failures never throw: PostgreSQL's own call pushes such a file and reports.
  *
  * With `after` (the file of the wal-push that started it), it first waits (at most AFTER_WAIT_MS) until that file's
  * claim is no longer live: it starts up meanwhile, and PostgreSQL's current call, which the archiver is waiting for,
@@ -108,6 +111,7 @@ export const runPusher = async (
   }
   const pushed: PushedWal[] = [];
   const failures: { name: string; error: string }[] = [];
+  const deadlineMs = config.wal.deadlineSeconds * 1000;
   const storage = await openStorage(config);
   // Reading, hashing and compressing run on worker threads, so this thread stays free to write each record the
   // moment its file is stored (PostgreSQL's call for it may be waiting). One core is left for those calls:
@@ -116,15 +120,21 @@ export const runPusher = async (
   const prepare = (path: string, level: number) => pool.run({ kind: "prepare-wal", path, level });
   try {
     await checkClusterOnce(storage, config, dataDir, spool);
-    if (options.after) await waitWhileClaimed(spool, options.after, AFTER_WAIT_MS);
+    if (options.after) await waitWhileClaimed(spool, options.after, Math.min(AFTER_WAIT_MS, deadlineMs));
     const attempted = new Set<string>();
     for (;;) {
       const skip = new Set([...(await listPushRecords(spool)), ...attempted]);
       const names = await selectPushAhead(walDir, "", skip, config.wal.pushAhead);
       if (names.length === 0) break;
       for (const name of names) attempted.add(name);
+      // Each file within the archive deadline, like PostgreSQL's own calls: a stalled endpoint ends the run.
       const results = await settleBounded(names, config.wal.pushConcurrency, (name) =>
-        pushOne(config, storage, spool, walDir, name, prepare),
+        withDeadline(
+          deadlineMs,
+          `background push of ${name}`,
+          () => pushOne(config, storage, spool, walDir, name, prepare),
+          () => attemptsOf(storage),
+        ),
       );
       results.forEach((result, index) => {
         if (result.status === "fulfilled" && result.value) pushed.push(result.value);
@@ -152,7 +162,7 @@ const AFTER_WAIT_MS = 3000;
 // Waits until `name`'s claim is not held by a live process, or `limitMs` passed.
 const waitWhileClaimed = async (spool: string, name: string, limitMs: number): Promise<void> => {
   const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline && (await claimIsLive(spool, name)))
+  while (Date.now() < deadline && (await claimIsLive(spool, name, limitMs)))
     await new Promise((resolve) => setTimeout(resolve, 10));
 };
 
@@ -165,7 +175,7 @@ const pushOne = async (
   name: string,
   prepare: (path: string, level: number) => Promise<PreparedWal>,
 ): Promise<PushedWal | undefined> => {
-  if (!(await tryClaim(spool, name))) return undefined;
+  if (!(await tryClaim(spool, name, config.wal.deadlineSeconds * 1000))) return undefined;
   let stored = false;
   try {
     const ready = join(walDir, "archive_status", `${name}.ready`);

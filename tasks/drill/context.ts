@@ -1,5 +1,6 @@
 import type { ZopsConfig } from "../../src/config/index.js";
 import type { BackupManifest } from "../../src/backup/manifest.js";
+import type { AmcheckPlan } from "../../src/drill/amcheck.js";
 import type { Fingerprints } from "../../src/drill/fingerprint.js";
 import type { DrillCheck, DrillCheckStatus } from "../../src/drill/report.js";
 import type { DrillScratch } from "../../src/drill/scratch.js";
@@ -25,9 +26,13 @@ export interface DrillContext {
   fingerprints?: Fingerprints;
   scratch?: DrillScratch;
   binDir?: string;
+  /** How the restored cluster is checked (decided before restoring: a missing tool refuses the drill up front). */
+  amcheck?: AmcheckPlan;
   runAs?: OsUser;
   /** True once PostgreSQL was started on the scratch directory (it must be stopped at the end). */
   serverStarted: boolean;
+  /** Why the drill refused before restoring (no backup, a missing tool): nothing after that step runs. */
+  refused?: string;
   /** False once a step left the restored cluster unusable: later steps that need it are skipped. */
   clusterUsable: boolean;
   downloadMs: number;

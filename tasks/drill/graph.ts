@@ -7,28 +7,49 @@ import { drillReplayTasks, stopScratch } from "./replay.js";
 import { drillRestoreTasks } from "./restore.js";
 import { drillVerifyTasks } from "./verify.js";
 
-// Wraps the restore step so a damaged backup is recorded as the failed "backup files" check.
+// Wraps the steps up to the restored files: a refusal before restoring is recorded as the failed "tools" or "backup"
+// check, and a damaged backup as the failed "backup files" check.
+const CHECK_OF_STEP: Record<string, string> = {
+  "Find the backup": "backup",
+  "Check the tools the drill needs": "tools",
+  "Download and verify the backup": "backup files",
+};
 const recordRestore = (tasks: ListrTask<DrillContext>[]): ListrTask<DrillContext>[] =>
   tasks.map((step) => ({
     ...step,
     task: async (ctx, task) => {
+      const check = CHECK_OF_STEP[String(step.title)] ?? "drill setup";
       try {
         await (step.task as (c: DrillContext, t: typeof task) => Promise<void>)(ctx, task);
-        if (step.title === "Download and verify the backup")
-          ctx.checks.push({ name: "backup files", status: "pass", message: "every object and file checksum verified" });
+        if (check === "backup files")
+          ctx.checks.push({ name: check, status: "pass", message: "every object and file checksum verified" });
       } catch (error) {
         ctx.clusterUsable = false;
-        ctx.checks.push({ name: "backup files", status: "fail", message: messageOf(error) });
+        if (check !== "backup files") ctx.refused = messageOf(error);
+        ctx.checks.push({ name: check, status: "fail", message: messageOf(error) });
         throw error;
       }
     },
   }));
 
+// Nothing runs after a refusal (no backup, a missing tool): the drill stops before restoring anything.
+const unlessRefused = (tasks: ListrTask<DrillContext>[]): ListrTask<DrillContext>[] =>
+  tasks.map((step) => ({
+    ...step,
+    enabled: async (ctx: DrillContext) => {
+      if (ctx.refused !== undefined) return false;
+      const own = step.enabled;
+      return typeof own === "function" ? await own(ctx) : (own ?? true);
+    },
+  }));
+
 /** The drill's tasks: restore, replay and compare, verify, then the report (always). */
 export const drillTasks = (request: DrillRequest): ListrTask<DrillContext>[] => [
-  ...recordRestore(drillRestoreTasks(request)),
-  ...drillReplayTasks(request),
-  ...drillVerifyTasks(request),
+  ...unlessRefused([
+    ...recordRestore(drillRestoreTasks(request)),
+    ...drillReplayTasks(request),
+    ...drillVerifyTasks(request),
+  ]),
 ];
 
 /** Builds the report from the context (a drill passes only when no check failed and the replay ran). Pure. */

@@ -13,6 +13,7 @@ import {
   type RecoveryTarget,
 } from "../../src/restore/recovery-settings.js";
 import { newestArchivedSegment, startAndAwaitRecovery } from "../../src/restore/start-restored.js";
+import { resolveTargetPoint } from "../../src/restore/target-point.js";
 import { segmentStartLsn } from "../../src/pg/wal-segment.js";
 import { parseLsn } from "../../src/pg/lsn.js";
 import { formatDuration } from "../../src/ui/output.js";
@@ -41,7 +42,7 @@ const start = async (
 ) => {
   const { manifest, scratch, binDir } = need(ctx);
   ctx.serverStarted = true;
-  return startAndAwaitRecovery(scratch.dataDir, manifest, target, {
+  return startAndAwaitRecovery(scratch.dataDir, manifest, target, resolveTargetPoint(target, []), {
     binDir,
     runAs: ctx.runAs,
     user: request.config.postgres.user,

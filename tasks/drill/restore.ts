@@ -1,14 +1,15 @@
 import { join } from "node:path";
 import type { ListrTask } from "listr2";
-import { resolveBackup } from "../../src/backup/manifest.js";
 import { openPiecePool } from "../../src/backup/piece-pool.js";
 import { ZopsError, isZopsError } from "../../src/errors/index.js";
 import type { Fingerprints } from "../../src/drill/fingerprint.js";
 import { prepareScratch } from "../../src/drill/scratch.js";
-import { findPgBinDir } from "../../src/pg/bin-dir.js";
+import { planAmcheck } from "../../src/drill/amcheck.js";
+import { findServerBinDir } from "../../src/pg/bin-dir.js";
 import { postgresRunAs } from "../../src/pg/os-user.js";
 import { fingerprintsKey } from "../../src/repo/layout.js";
 import { openRepository } from "../../src/repo/repository.js";
+import { chooseRestore } from "../../src/restore/choose-restore.js";
 import { restoreFiles } from "../../src/restore/restore-files.js";
 import { createDirectories } from "../../src/restore/target-dir.js";
 import { getBuffer } from "../../src/storage/read.js";
@@ -26,15 +27,25 @@ const readFingerprints = async (request: DrillRequest, backupId: string): Promis
 };
 
 /**
- * Drill steps up to restored files: find the backup and its fingerprints, prepare a scratch directory owned by
- * postgres, download and verify every file (timed as RTO "download").
+ * Drill steps up to restored files: find the backup (restore's selection: the newest, or the one asked for) and its
+ * fingerprints; check every tool the drill needs (the backup's major's server binaries, amcheck) before anything is
+ * restored; prepare a scratch directory owned by postgres; download and verify every file (timed as RTO "download").
  */
 export const drillRestoreTasks = (request: DrillRequest): ListrTask<DrillContext>[] => [
   {
     title: "Find the backup",
     task: async (ctx, task) => {
       await openRepository(request.storage);
-      ctx.manifest = await resolveBackup(request.storage, request.backup);
+      const choice = await chooseRestore(
+        request.storage,
+        { action: "promote" },
+        {
+          database: true,
+          backup: request.backup,
+        },
+      );
+      ctx.manifest = choice.manifest;
+      if (!ctx.manifest) throw new ZopsError("INTERNAL", "drill: no backup chosen");
       ctx.fingerprints = await readFingerprints(request, ctx.manifest.id);
       task.title =
         `Backup ${ctx.manifest.id} (${ctx.manifest.type}, ` +
@@ -43,10 +54,21 @@ export const drillRestoreTasks = (request: DrillRequest): ListrTask<DrillContext
     },
   },
   {
+    title: "Check the tools the drill needs",
+    task: async (ctx, task) => {
+      const manifest = ctx.manifest;
+      if (!manifest) throw new ZopsError("INTERNAL", "drill: tools before the backup was found");
+      ctx.binDir = await findServerBinDir(request.config.postgres, manifest.pgVersion);
+      ctx.amcheck = await planAmcheck(ctx.binDir, manifest.pgVersion);
+      task.title =
+        `PostgreSQL ${manifest.pgVersion} binaries in ${ctx.binDir}; amcheck with ` +
+        (ctx.amcheck.kind === "pg_amcheck" ? ctx.amcheck.tool : "the amcheck extension's functions");
+    },
+  },
+  {
     title: "Prepare a scratch cluster directory",
     task: async (ctx, task) => {
       ctx.runAs = await postgresRunAs();
-      ctx.binDir = await findPgBinDir(request.config.postgres.binDir);
       ctx.scratch = await prepareScratch(request.config.drill.scratchDir, ctx.runAs);
       task.title = `Scratch cluster at ${ctx.scratch.root} (port ${ctx.scratch.port}, socket only)`;
     },

@@ -25,20 +25,21 @@ export const drillVerifyTasks = (request: DrillRequest): ListrTask<DrillContext>
     },
     task: async (ctx, task) => {
       const scratch = ctx.scratch;
-      if (!scratch || !ctx.binDir) throw new ZopsError("INTERNAL", "drill: amcheck before restore");
+      if (!scratch || !ctx.amcheck) throw new ZopsError("INTERNAL", "drill: amcheck before restore");
       const started = performance.now();
-      const result = await runAmcheck(ctx.binDir, scratch.socketDir, scratch.port, ctx.runAs, request.timeoutMs);
+      const result = await runAmcheck(ctx.amcheck, scratch.socketDir, scratch.port, ctx.runAs, request.timeoutMs);
       if (!result.ok) {
         recordCheck(ctx, "pg_amcheck", "fail", result.output.split("\n").slice(0, 5).join(" | "));
-        throw new ZopsError("VERIFY_FAILED", `pg_amcheck found problems in the restored cluster:\n${result.output}`);
+        throw new ZopsError("VERIFY_FAILED", `amcheck found problems in the restored cluster:\n${result.output}`);
       }
       recordCheck(
         ctx,
         "pg_amcheck",
         "pass",
-        `heap and B-tree indexes of every database are clean (${formatDuration(performance.now() - started)})`,
+        `clean: ${result.checked} (${formatDuration(performance.now() - started)})`,
       );
-      task.title = "pg_amcheck: clean";
+      if (result.heapSkipped) recordCheck(ctx, "heap check", "skip", result.heapSkipped);
+      task.title = "amcheck: clean";
     },
   },
   {

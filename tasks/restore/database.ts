@@ -1,14 +1,14 @@
 import type { ListrTask } from "listr2";
 import type { ZopsConfig } from "../../src/config/index.js";
-import { resolveBackup, type BackupManifest } from "../../src/backup/manifest.js";
+import type { BackupManifest } from "../../src/backup/manifest.js";
 import { openPiecePool, type PiecePool } from "../../src/backup/piece-pool.js";
-import { findPgBinDir } from "../../src/pg/bin-dir.js";
+import { findServerBinDir } from "../../src/pg/bin-dir.js";
 import { postgresRunAs } from "../../src/pg/os-user.js";
-import { openRepository } from "../../src/repo/repository.js";
 import { recoverySettings, writeRecoveryFiles, type RecoveryTarget } from "../../src/restore/recovery-settings.js";
 import { restoreFiles, type RestoreFilesResult } from "../../src/restore/restore-files.js";
 import { describeRecovery, startAndAwaitRecovery, type RecoveryOutcome } from "../../src/restore/start-restored.js";
 import { checkTargets, createDirectories, removePartialRestore } from "../../src/restore/target-dir.js";
+import { consistencyPoint, type TargetPoint } from "../../src/restore/target-point.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { formatBytes } from "../../src/ui/output.js";
 import { formatProgress } from "../../src/ui/run-tasks.js";
@@ -18,7 +18,9 @@ export interface DatabaseRestoreRequest {
   readonly config: ZopsConfig;
   readonly configPath: string;
   readonly storage: Storage;
-  readonly backup: string;
+  /** The backup chosen for the target (src/restore/choose-restore.ts). */
+  readonly manifest: BackupManifest;
+  readonly point: TargetPoint;
   readonly to: string;
   readonly delta: boolean;
   readonly start: boolean;
@@ -66,14 +68,13 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
               // the manifest read.
               void runAs().catch(() => undefined);
               pool ??= openPiecePool(request.config.backup.processes);
-              await openRepository(request.storage).catch(closingPool);
-              ctx.database.manifest = await resolveBackup(request.storage, request.backup).catch(closingPool);
+              ctx.database.manifest = request.manifest;
               const manifest = ctx.database.manifest;
               sub.title =
                 `Backup ${manifest.id} (${manifest.type}, ` +
                 `${formatBytes(manifest.sizes.database)}, ` +
-                `${manifest.files.length} files, LSN ${manifest.startLsn} - ` +
-                `${manifest.stopLsn})`;
+                `${manifest.files.length} files, consistent at ${consistencyPoint(manifest).text}; ` +
+                `recovery to ${request.point.text})`;
             },
           },
           {
@@ -148,8 +149,8 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
             skip: () => (request.start ? false : "no --start: start PostgreSQL yourself to replay the WAL"),
             task: async (_ctx, sub) => {
               const manifest = ctx.database.manifest as BackupManifest;
-              ctx.database.recovery = await startAndAwaitRecovery(request.to, manifest, request.target, {
-                binDir: await findPgBinDir(request.config.postgres.binDir),
+              ctx.database.recovery = await startAndAwaitRecovery(request.to, manifest, request.target, request.point, {
+                binDir: await findServerBinDir(request.config.postgres, manifest.pgVersion),
                 runAs: await runAs(),
                 user: request.config.postgres.user,
                 timeoutMs: request.timeoutMs,

@@ -6,7 +6,7 @@ import { readConffileTable } from "../../src/deploy/conffile-table.js";
 import { planConfigs } from "../../src/deploy/config-plan.js";
 import { appDatabase } from "../../src/deploy/database.js";
 import { deploymentName, deploymentNames, readDeploymentManifest, readLinks } from "../../src/deploy/deployments.js";
-import { freeBytes } from "../../src/deploy/disk.js";
+import { freeBytes } from "../../src/fsio/free-bytes.js";
 import {
   appliedMigrations,
   hasDownMigration,

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBackup } from "../../src/commands/backup.js";
+import { runMark } from "../../src/commands/mark.js";
+import { runBackups } from "../../src/commands/backups.js";
 import { runRestore } from "../../src/commands/restore.js";
+import { formatMicros, parseTargetTime } from "../../src/restore/target-time.js";
 import { waitArchived } from "../wal/support.js";
 import { restoredServer, startBackupFixture, type BackupFixture } from "../backup/support.js";
 
@@ -10,6 +13,7 @@ import { restoredServer, startBackupFixture, type BackupFixture } from "../backu
 let fixture: BackupFixture;
 let targetTime = "";
 let targetLsn = "";
+let afterTwo = "";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -22,7 +26,9 @@ beforeAll(async () => {
   targetTime = (await fixture.cluster.query<{ t: string }>("select clock_timestamp()::text as t"))[0]?.t ?? "";
   await sleep(1200);
   await fixture.cluster.query("insert into events values (2, 'before restore point')");
-  await fixture.cluster.query("select pg_create_restore_point('before-3')");
+  afterTwo = (await fixture.cluster.query<{ t: string }>("select clock_timestamp()::text as t"))[0]?.t ?? "";
+  await runMark(fixture.globals, "before-3");
+  await fixture.cluster.query("select pg_create_restore_point('by-hand')");
   await fixture.cluster.query("insert into events values (3, 'before lsn')");
   targetLsn =
     (await fixture.cluster.query<{ lsn: string }>("select pg_current_wal_insert_lsn()::text as lsn"))[0]?.lsn ?? "";
@@ -37,7 +43,7 @@ afterAll(async () => {
 
 const restoreAndRead = async (
   label: string,
-  options: { targetTime?: string; targetName?: string; targetLsn?: string },
+  options: { targetTime?: string; targetName?: string; targetLsn?: string; backup?: string },
 ) => {
   const server = await restoredServer(fixture.cluster, label);
   try {
@@ -66,9 +72,42 @@ describe("point-in-time restore", { timeout: 300_000 }, () => {
     expect(recovery.stoppedAt).toMatch(/restore point "before-3"/);
   });
 
+  it("refuses a restore point zops did not record unless --backup names the backup to replay from", async () => {
+    const error = await restoreAndRead("pitr-unrecorded", { targetName: "by-hand" }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "PRECONDITION" });
+    expect(String((error as Error).message)).toMatch(/restore point 'by-hand' \(not recorded/);
+    const backup = (await runBackups(fixture.globals)).json as { backups: { id: string }[] };
+    const { ids, recovery } = await restoreAndRead("pitr-by-hand", {
+      targetName: "by-hand",
+      backup: backup.backups[0]?.id,
+    });
+    expect(ids).toEqual([1, 2]);
+    expect(recovery.stoppedAt).toMatch(/restore point "by-hand"/);
+  });
+
   it("stops at an LSN", async () => {
     const { ids } = await restoreAndRead("pitr-lsn", { targetLsn });
     expect(ids).toEqual([1, 2, 3]);
+  });
+
+  it("fails, naming target and stop point, when PostgreSQL replays past the target", async () => {
+    // A later recovery_target_time slipped in through --set: PostgreSQL replays past the zops target (row 2).
+    const server = await restoredServer(fixture.cluster, "pitr-past");
+    try {
+      const error = await runRestore(fixture.globals, {
+        to: server.dir,
+        start: true,
+        set: [...server.sets, `recovery_target_time=${afterTwo}`],
+        targetTime,
+      }).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: "VERIFY_FAILED" });
+      const message = String((error as Error).message);
+      expect(message).toContain(`recovery to time ${formatMicros(parseTargetTime(targetTime))}`);
+      expect(message).toMatch(/replayed past the target|stopped before a commit at .* at or before the target/);
+      expect(message).toMatch(/recovery stopping before commit/);
+    } finally {
+      await server.stop();
+    }
   });
 
   it("fails when the target lies beyond the archived WAL", async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { walKey } from "../../src/repo/layout.js";
 import { findWalObject, listWal, segmentsOf } from "../../src/wal/catalog.js";
 import { walFetch } from "../../src/wal/fetch.js";
+import { copyBaseBackup } from "../support/base-backup.js";
 import { startCluster, type TestCluster } from "../support/postgres.js";
 import { makeTempDir } from "../support/temp.js";
 import {
@@ -49,7 +50,7 @@ describe("wal-push / wal-fetch with a file repository", () => {
     // The base backup comes late so that recovery replays ~12 segments: enough to cross many restore_command
     // calls, prefetch batches and the hole below, without minutes of process start-ups per test run.
     baseBackup = join(await makeTempDir("base"), "data");
-    await source.exec("pg_basebackup", ["-D", baseBackup, "-X", "none", "-c", "fast"]);
+    await copyBaseBackup(source, baseBackup);
     segments.push(...(await generateSegments(source, 10)));
     await source.query("insert into wal_load (payload) values ('last row')");
     const [row] = await source.query<{ lsn: string; rows: string }>(

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMarker } from "../../src/repo/repository.js";
 import { listWal, segmentsOf } from "../../src/wal/catalog.js";
 import { walFetch } from "../../src/wal/fetch.js";
+import { copyBaseBackup } from "../support/base-backup.js";
 import { startCluster, type TestCluster } from "../support/postgres.js";
 import { startS3Server, type TestS3Server } from "../support/s3.js";
 import { makeTempDir } from "../support/temp.js";
@@ -45,7 +46,7 @@ describe("wal-push / wal-fetch with an S3 repository", () => {
     clusters.push(source);
     segments.push(...(await generateSegments(source, 45)));
     baseBackup = join(await makeTempDir("base"), "data"); // late: recovery replays the last ~10 segments
-    await source.exec("pg_basebackup", ["-D", baseBackup, "-X", "none", "-c", "fast"]);
+    await copyBaseBackup(source, baseBackup);
     segments.push(...(await generateSegments(source, 6)));
   }, 240_000);
 

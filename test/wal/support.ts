@@ -54,12 +54,15 @@ export const restoreCommand = (config: WalTestConfig): string =>
 /** Runs the bundled CLI (never throws; inspect exitCode/stderr). */
 export const runZops = (
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<Result<{ reject: false }>> => {
   const [file, ...prefix] = zopsCommand();
-  return execa(file ?? "zops", [...prefix, ...args], { reject: false, cwd: options.cwd, env: options.env }) as Promise<
-    Result<{ reject: false }>
-  >;
+  return execa(file ?? "zops", [...prefix, ...args], {
+    reject: false,
+    cwd: options.cwd,
+    env: options.env,
+    timeout: options.timeoutMs,
+  }) as Promise<Result<{ reject: false }>>;
 };
 
 /**

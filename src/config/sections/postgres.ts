@@ -9,5 +9,12 @@ export const postgresSchema = z
     user: z.string().min(1).prefault("postgres"),
     database: z.string().min(1).prefault("postgres"),
     binDir: z.string().startsWith("/", "an absolute path").optional(),
+    /**
+     * Server binaries per PostgreSQL major (`"17": /opt/pg17/bin`), for restores and drills of a backup taken with
+     * another major than the installed default; else `/usr/lib/postgresql/<major>/bin`.
+     */
+    binDirs: z
+      .record(z.string().regex(/^\d{2}$/, "a PostgreSQL major such as 17"), z.string().startsWith("/"))
+      .optional(),
   })
   .prefault({});

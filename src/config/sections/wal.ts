@@ -20,6 +20,12 @@ export const walSchema = z
     prefetch: z.int().min(0).max(64).prefault(8),
     /** Downloads one wal-fetch call runs at the same time. */
     fetchConcurrency: z.int().min(1).max(32).prefault(4),
+    /**
+     * The most one wal-push or wal-fetch call (and each file the background pusher pushes) may take, retries
+     * included: PostgreSQL retries the file itself, while `pg_ctl stop` (60 s) and systemd (90 s) wait for the
+     * archiver. 30 s leaves room under both and is ample for a 16 MB segment on a working link.
+     */
+    deadlineSeconds: z.number().min(1).max(3600).prefault(30),
     /** zstd level for WAL files. */
     compressLevel: z.int().min(1).max(19).prefault(3),
     /**

@@ -1,0 +1,99 @@
+import { listBackups, type BackupManifest } from "../backup/manifest.js";
+import { ZopsError } from "../errors/index.js";
+import { listSecretsArchives } from "../secrets/catalog.js";
+import type { Storage } from "../storage/storage.js";
+import { listUploadSnapshots } from "../uploads/catalog.js";
+import { listMarks, type RestorePointMark } from "./marks.js";
+import type { RecoveryTarget } from "./recovery-settings.js";
+import { selectBackup } from "./select-backup.js";
+import { referenceTime, resolveTargetPoint, type TargetPoint } from "./target-point.js";
+import { formatMicros } from "./target-time.js";
+
+/** What a restore (or its plan, or a drill) restores for one target. */
+export interface RestoreChoice {
+  readonly point: TargetPoint;
+  readonly marks: readonly RestorePointMark[];
+  /** The backup to restore (when the database is restored). */
+  readonly manifest?: BackupManifest;
+  /** Uploads snapshot and secrets archive ids (when asked for): the newest taken at or before the target. */
+  readonly uploadsSnapshot?: string;
+  readonly secretsArchive?: string;
+  /** The server time the file archives were chosen against (undefined: no target, the newest ones). */
+  readonly referenceTime?: string;
+}
+
+// Archive ids are UTC start times `YYYYMMDDTHHMMSSmmmZ` (src/uploads/snapshot-id.ts): an id at or before the
+// reference time sorts at or before this one.
+const idAt = (micros: bigint): string => `${formatMicros(micros).slice(0, 23).replace(/[-:.]/g, "")}Z`;
+
+const pickAtOrBefore = (
+  what: "uploads snapshot" | "secrets archive",
+  ids: readonly string[],
+  explicit: string | undefined,
+  reference: bigint | undefined,
+  point: TargetPoint,
+): string => {
+  if (explicit && explicit !== "latest") return explicit;
+  if (reference === undefined) return "latest";
+  const limit = idAt(reference);
+  const chosen = [...ids].sort().filter((id) => id <= limit);
+  const found = chosen.at(-1);
+  if (found) return found;
+  throw new ZopsError("PRECONDITION", `no ${what} was taken at or before ${point.text}`, {
+    hint:
+      ids.length > 0
+        ? `the oldest is ${[...ids].sort()[0]}; name one with --${what.replace(" ", "-")} ID`
+        : `the repository holds no ${what}`,
+  });
+};
+
+/**
+ * Chooses what to restore for `target` (read-only: lists backups, restore points and, when asked for, the file
+ * archives): the newest backup consistent at or before the target (select-backup.ts; `backup` names one explicitly),
+ * and the uploads snapshot and secrets archive taken at or before the target's time unless named explicitly.
+ * @throws PRECONDITION when nothing qualifies or an explicit choice contradicts the target, NOT_FOUND, USAGE.
+ */
+export const chooseRestore = async (
+  storage: Storage,
+  target: RecoveryTarget,
+  wanted: { database: boolean; backup?: string; uploads?: boolean | string; secrets?: boolean | string },
+): Promise<RestoreChoice> => {
+  const marks = await listMarks(storage);
+  const point = resolveTargetPoint(target, marks);
+  const needBackup = wanted.database || ((wanted.uploads || wanted.secrets) && point.kind !== "end");
+  const manifest = needBackup
+    ? selectBackup(await listBackups(storage), point, {
+        explicit: wanted.backup,
+        marks,
+        location: storage.location,
+      })
+    : undefined;
+  const reference = manifest ? referenceTime(point, manifest, marks) : undefined;
+  const explicitOf = (value: boolean | string | undefined) => (typeof value === "string" ? value : undefined);
+  const uploadsSnapshot = wanted.uploads
+    ? pickAtOrBefore(
+        "uploads snapshot",
+        (await listUploadSnapshots(storage)).map((snapshot) => snapshot.id),
+        explicitOf(wanted.uploads),
+        reference,
+        point,
+      )
+    : undefined;
+  const secretsArchive = wanted.secrets
+    ? pickAtOrBefore(
+        "secrets archive",
+        (await listSecretsArchives(storage)).map((archive) => archive.id),
+        explicitOf(wanted.secrets),
+        reference,
+        point,
+      )
+    : undefined;
+  return {
+    point,
+    marks,
+    manifest: wanted.database ? manifest : undefined,
+    uploadsSnapshot,
+    secretsArchive,
+    referenceTime: reference === undefined ? undefined : formatMicros(reference),
+  };
+};
