@@ -24,7 +24,8 @@ const exitCodeHelp = (): string => {
     "  wal-fetch: 1 = segment not in the archive (normal end of " +
       "recovery); 128 = any other failure, so PostgreSQL stops " +
       "recovery instead of ending it early.",
-    "  check: Nagios convention, 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    "  check: Nagios convention, 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; with --output FILE, 0 once FILE is " +
+      "written.",
     "  upgrade --plan: 0 nothing to do, 2 changes planned, 4 blocked.",
     "",
     "Configuration: --config FILE, else $ZOPS_CONFIG, else /etc/zops/zops.yml (see templates/zops.yml).",
@@ -94,14 +95,22 @@ export const buildProgram = (
       "monitoring: repository, WAL archiving, backup age, WAL chain, last drill (exit 0/1/2/3, Nagios convention)",
     )
     .addOption(
-      new Option("--format <format>", "output format")
-        .choices(["text", "json", "nagios", "prometheus"])
-        .default("text"),
+      new Option("--format <format>", "output format (default text; --json is --format json, not both)").choices([
+        "text",
+        "json",
+        "nagios",
+        "prometheus",
+      ]),
     )
     .option(
       "--only <checks>",
-      "comma-separated checks to run: repository, archive-settings, " +
+      "comma-separated checks to run (with the ones they need): postgres, repository, archive-settings, " +
         "archiver, ready-backlog, last-archived, backup-age, wal-chain, drill",
+    )
+    .option(
+      "--output <file>",
+      "write the report to FILE atomically (mode 0644) and exit 0 once written: the status is in the file " +
+        "(for node_exporter's textfile collector)",
     )
     .action(on("check", async () => (await import("./commands/check.js")).runCheck));
 
