@@ -247,6 +247,18 @@ export const buildProgram = (
     )
     .option("--timeout <seconds>", "give up on recovery after this long", "14400")
     .action(on("drill", async () => (await import("./commands/drill.js")).runDrill));
+  program
+    .command("drills")
+    .description("list the restore drills stored in the repository: result, RTO, RPO, failed checks")
+    .action(on("drills", async () => (await import("./commands/drills.js")).runDrills));
+  program
+    .command("report")
+    .description(
+      "summarize the recovery window, backups, drills (RTO/RPO), retention and upgrades; with --html, one " +
+        "self-contained page to send (read-only)",
+    )
+    .option("--html <file>", "write the report as one static HTML page (no script, no external asset) to FILE")
+    .action(on("report", async () => (await import("./commands/report.js")).runReport));
 
   return program;
 };

@@ -10,7 +10,7 @@ import {
 import { nagiosExit, worstStatus } from "../check/probe.js";
 import { selectProbes } from "../check/select-probes.js";
 import { runProbes } from "../check/run-probes.js";
-import { writeCheckOutput } from "../check/write-output.js";
+import { writeOutputFile } from "../fsio/write-output-file.js";
 import type { CommandResult, GlobalOptions } from "../ui/output.js";
 import { loadCommandConfig } from "./context.js";
 
@@ -42,7 +42,7 @@ export const runCheck = async (
             ? formatPrometheus(results, context.now())
             : formatText(results);
     if (options.output === undefined) return { exitCode: nagiosExit(status), json, text };
-    await writeCheckOutput(options.output, text);
+    await writeOutputFile(options.output, text);
     return { exitCode: 0, json: { ok: true, output: options.output, format, status } };
   } finally {
     await context.close();
