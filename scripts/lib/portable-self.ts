@@ -15,10 +15,11 @@ export interface PortableSelf {
  * Copies the release runtime (the bundle and the zstd binding, as `npm run release` ships them:
  * scripts/release/stage-runtime.mjs) to a world-readable temp directory and sets ZOPS_SELF, so PostgreSQL's
  * archive_command and restore_command (run as the postgres OS user) can start zops even when the checkout sits where
- * that user cannot read (a clone under /root). `checkout` must hold a built dist/.
+ * that user cannot read (a clone under /root). `checkout` must hold a built dist/; the copy goes under `parent` (the
+ * system temp directory by default).
  */
-export const installPortableSelf = async (checkout: string): Promise<PortableSelf> => {
-  const dir = await mkdtemp(join(tmpdir(), "zops-self-"));
+export const installPortableSelf = async (checkout: string, parent = tmpdir()): Promise<PortableSelf> => {
+  const dir = await mkdtemp(join(parent, "zops-self-"));
   await stageRuntime(checkout, dir);
   await execa("chmod", ["-R", "a+rX", dir]);
   const command = [process.execPath, join(dir, "dist", "bin", "zops.js")];

@@ -20,7 +20,8 @@ export interface RenderedPage {
 export const chromiumPath = (): string => process.env.ZOPS_CHROMIUM ?? "/usr/bin/chromium";
 
 /**
- * Opens the HTML file at `path` in headless Chromium (a fresh profile, no network services, no GPU), optionally with
+ * Opens the HTML file at `path` in headless Chromium (a fresh profile that is also its HOME, removed afterwards; no
+ * network services, no GPU), optionally with
  * JavaScript disabled, and returns its full-page screenshot, console problems and outside requests (blocked, not
  * fetched). `width` is the viewport width in CSS pixels.
  */
@@ -34,6 +35,8 @@ export const renderPage = async (
     headless: true,
     javaScriptEnabled: options.javaScript ?? true,
     viewport: { width: options.width ?? 1100, height: 800 },
+    // Chromium writes crash-report settings under $HOME/.config even with a profile directory: keep it in there.
+    env: { ...process.env, HOME: profile, XDG_CONFIG_HOME: profile, XDG_CACHE_HOME: profile },
     args: [
       "--no-sandbox",
       "--disable-gpu",
