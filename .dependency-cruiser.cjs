@@ -8,7 +8,7 @@ const FLOORS = [
   { name: "repository format", folders: ["repo"] },
   {
     name: "domain areas",
-    folders: ["backup", "wal", "restore", "verify", "expire", "drill", "uploads", "secrets", "check", "deploy"],
+    folders: ["backup", "wal", "restore", "verify", "expire", "drill", "uploads", "secrets", "check", "deploy", "report"],
   },
 ];
 
@@ -27,6 +27,7 @@ const AREA_USES = {
   verify: ["backup", "wal"],
   check: ["backup", "drill", "verify", "wal"],
   deploy: ["backup"],
+  report: ["backup", "drill", "deploy"],
 };
 
 /** What an area offers the others; everything else in its folder is internal to it. */
@@ -37,6 +38,7 @@ const PUBLISHED = {
   secrets: ["catalog"],
   drill: ["report"],
   verify: ["verify-wal"],
+  deploy: ["paths"],
 };
 
 /** Modules of src/commands/ that are not commands: the machinery commands share. */

@@ -1,26 +1,42 @@
 // `npm run demo`: the whole job on an embedded default, on a fresh machine, leaving nothing behind.
 // A throwaway PostgreSQL cluster archiving to a local directory repository; sample data, uploads and a secret;
-// the nightly backup; more writes; a restore drill with its report; `zops check`; and the demo application
-// upgraded from v1 to v2. Run after `npm ci && npm run build`. `--keep` leaves the directory for a look.
+// the nightly backup; more writes; a restore drill with its report; `zops check`; the demo application upgraded
+// from v1 to v2 (with the same repository: its backup-freshness check sees the demo's backup); `zops drills` and
+// `zops report --html`; then the three commands that set zops up for real. Run after `npm ci && npm run build`.
+//   --keep               leave the directory (cluster stopped) for a look
+//   --screenshot FILE    also render the report page in headless Chromium into FILE (PNG; docs/report.png)
+// Everything it writes is under one temporary directory, removed at the end: the cluster, the repository, the
+// deploy root, the copy of zops the postgres OS user runs, zops' config cache (XDG_CACHE_HOME) and temp files
+// (TMPDIR) of every child. Escape codes only on a terminal.
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { execa } from "execa";
-import { chown, mkdir, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createScratchCluster, type ScratchCluster } from "../src/pg/scratch-cluster.js";
-import { postgresRunAs } from "../src/pg/os-user.js";
 import { shellQuote } from "../src/exec/self-command.js";
+import { postgresRunAs } from "../src/pg/os-user.js";
+import { createScratchCluster, type ScratchCluster } from "../src/pg/scratch-cluster.js";
 import { demoUpgrade } from "../templates/demo-app/demo-upgrade.mjs";
 import { installPortableSelf, type PortableSelf } from "./lib/portable-self.js";
+import { renderPage } from "./lib/render-page.js";
 
 const checkout = resolve(import.meta.dirname, "..");
 const keep = process.argv.includes("--keep");
+const screenshotIndex = process.argv.indexOf("--screenshot");
+const screenshot = screenshotIndex > 0 ? resolve(process.argv[screenshotIndex + 1] ?? "docs/report.png") : undefined;
+const terminal = process.stdout.isTTY === true;
 
-const banner = (text: string) => process.stdout.write(`\n\x1b[1m=== ${text}\x1b[0m\n`);
+const say = (text: string) => process.stdout.write(`${text}\n`);
+const banner = (text: string) => say(terminal ? `\n\x1b[1m=== ${text}\x1b[0m` : `\n=== ${text}`);
 
 const main = async (): Promise<void> => {
   const root = join(tmpdir(), `zops-demo-${Date.now()}`);
   await mkdir(root, { recursive: true, mode: 0o755 });
+  // Every child (zops, PostgreSQL, the demo service) keeps its caches and temp files in here.
+  process.env.XDG_CACHE_HOME = join(root, "cache");
+  process.env.TMPDIR = join(root, "tmp");
+  await mkdir(process.env.TMPDIR, { recursive: true });
+  if (!terminal) process.env.NO_COLOR = "1";
   const owner = await postgresRunAs();
   const own = async (path: string) => {
     if (owner) await chown(path, owner.uid, owner.gid);
@@ -29,11 +45,11 @@ const main = async (): Promise<void> => {
   let self: PortableSelf | undefined;
   let cluster: ScratchCluster | undefined;
   try {
-    self = owner ? await installPortableSelf(checkout) : undefined;
+    self = owner ? await installPortableSelf(checkout, root) : undefined;
     const zopsArgv = self?.command ?? [process.execPath, join(checkout, "dist", "bin", "zops.js")];
     const configPath = join(root, "zops.yml");
     const zops = async (args: string[], options: { reject?: boolean } = {}) => {
-      process.stdout.write(`\n$ zops ${args.join(" ")}\n`);
+      say(`\n$ zops ${args.join(" ")}`);
       const [file = "node", ...prefix] = zopsArgv;
       return execa(file, [...prefix, "--config", configPath, ...args], {
         stdio: "inherit",
@@ -63,6 +79,9 @@ const main = async (): Promise<void> => {
       root: join(root, "pg"),
       settings: { archive_mode: "on", wal_level: "replica", max_wal_size: "'256MB'" },
     });
+    // The upgrade part (templates/demo-app/demo-upgrade.mjs, given this directory) deploys under <root>/root with
+    // its config files in <root>/etc and the same repository: this config names them too, so `zops report` finds
+    // the upgrade log and both halves of the demo use the one repository.
     await writeFile(
       configPath,
       [
@@ -81,6 +100,9 @@ const main = async (): Promise<void> => {
         `  recipients: [${await identityToRecipient(identity)}]`,
         "drill:",
         `  scratchDir: ${join(root, "drills")}`,
+        "deploy:",
+        `  root: ${join(root, "root")}`,
+        `  configDir: ${join(root, "etc")}`,
         "",
       ].join("\n"),
       { mode: 0o644 },
@@ -118,21 +140,63 @@ const main = async (): Promise<void> => {
     banner("Monitoring: zops check");
     await zops(["check"], { reject: false });
 
-    banner("Upgrade the demo application v1 -> v2");
-    await mkdir(join(root, "app"), { recursive: true });
+    banner("Upgrade the demo application v1 -> v2 (same repository: the backup above counts)");
     await demoUpgrade({
-      dir: join(root, "app"),
+      dir: root,
       postgres: { host: cluster.socketDir, port: cluster.port },
       zops: zopsArgv,
+      log: (text) => process.stdout.write(keep ? text : annotateRemovedPaths(text, root)),
     });
+    await checkOneRepository(root, repo);
 
-    banner(`Demo complete${keep ? `: everything is in ${root}` : ""}`);
+    banner("The drill history and the report to send");
+    await zops(["drills"]);
+    const page = join(root, "report.html");
+    await zops(["report", "--html", page]);
+    if (screenshot) {
+      await writeFile(screenshot, (await renderPage(page)).png);
+      say(`report page rendered to ${screenshot}`);
+    }
+
+    banner(`Demo complete${keep ? `: everything is in ${root}` : `; ${root} is removed (--keep keeps it)`}`);
+    say(
+      [
+        "",
+        'Set zops up for real (README, "Install" and "Setting up a server"; ' +
+          "the defaults suit PostgreSQL 15 on Debian):",
+        `  npm run release && tar xzf release/zops-${await version()}-${process.platform}-${process.arch}.tgz ` +
+          "&& sudo sh package/install.sh",
+        "  sudo install -D -m 0640 -g postgres /usr/local/lib/zops/templates/zops.yml /etc/zops/zops.yml " +
+          "&& sudo zops repo init",
+        "  sudo cp /usr/local/lib/zops/templates/postgresql.conf /etc/postgresql/15/main/conf.d/zops.conf " +
+          "&& sudo cp /usr/local/lib/zops/templates/cron.d/zops /etc/cron.d/zops && sudo systemctl restart postgresql",
+      ].join("\n"),
+    );
   } finally {
     await cluster?.stop("fast").catch(() => undefined);
     if (!keep) await rm(root, { recursive: true, force: true });
-    await self?.remove();
+    else await self?.remove();
   }
 };
+
+// A path under the demo directory that the demo is about to remove is said so where it is printed.
+const annotateRemovedPaths = (text: string, root: string): string =>
+  text.replace(/^(log: )(\S+)$/gm, (line, _label: string, path: string) =>
+    path.startsWith(root) ? `${line} (removed with the demo directory; npm run demo -- --keep keeps it)` : line,
+  );
+
+// The upgrade half wrote its own config: it must name this repository, or the two halves would disagree.
+const checkOneRepository = async (root: string, repo: string): Promise<void> => {
+  const upgradeConfig = await readFile(join(root, "zops-demo-upgrade.yml"), "utf8").catch(() => "");
+  if (!upgradeConfig.includes(`url: file://${repo}\n`) || !upgradeConfig.includes(`root: ${join(root, "root")}\n`))
+    throw new Error(
+      "the demo upgrade (templates/demo-app/demo-upgrade.mjs) no longer uses <dir>/repository and <dir>/root: " +
+        "update scripts/demo.ts so both halves of the demo use one repository",
+    );
+};
+
+const version = async (): Promise<string> =>
+  (JSON.parse(await readFile(join(checkout, "package.json"), "utf8")) as { version: string }).version;
 
 main().catch((error: unknown) => {
   process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -128,14 +128,22 @@ export const buildProgram = (execute: Execute, loaders: Map<Command, Loader>): C
         "monitoring: repository, WAL archiving, backup age, WAL chain, last drill (exit 0/1/2/3, Nagios convention)",
       )
       .addOption(
-        new Option("--format <format>", "output format")
-          .choices(["text", "json", "nagios", "prometheus"])
-          .default("text"),
+        new Option("--format <format>", "output format (default text; --json is --format json, not both)").choices([
+          "text",
+          "json",
+          "nagios",
+          "prometheus",
+        ]),
       )
       .option(
         "--only <checks>",
-        "comma-separated checks to run: repository, archive-settings, " +
+        "comma-separated checks to run (with the ones they need): postgres, repository, archive-settings, " +
           "archiver, ready-backlog, last-archived, backup-age, wal-chain, drill",
+      )
+      .option(
+        "--output <file>",
+        "write the report to FILE atomically (mode 0644) and exit 0 once written: the status is in the file " +
+          "(for node_exporter's textfile collector)",
       ),
     () => import("./commands/check.js"),
     (module) => module.runCheck,
@@ -324,6 +332,24 @@ export const buildProgram = (execute: Execute, loaders: Map<Command, Loader>): C
       .option("--timeout <seconds>", "give up on recovery after this long", "14400"),
     () => import("./commands/drill.js"),
     (module) => module.runDrill,
+  );
+  lazy(
+    program
+      .command("drills")
+      .description("list the restore drills stored in the repository: result, RTO, RPO, failed checks"),
+    () => import("./commands/drills.js"),
+    (module) => module.runDrills,
+  );
+  lazy(
+    program
+      .command("report")
+      .description(
+        "summarize the recovery window, backups, drills (RTO/RPO), retention and upgrades; with --html, one " +
+          "self-contained page to send (read-only)",
+      )
+      .option("--html <file>", "write the report as one static HTML page (no script, no external asset) to FILE"),
+    () => import("./commands/report.js"),
+    (module) => module.runReport,
   );
 
   return program;

@@ -1,5 +1,6 @@
 import type { ZopsConfig } from "../config/index.js";
 import type { Storage } from "../storage/storage.js";
+import type { MetricName } from "./metrics.js";
 
 // The shape every `zops check` probe shares. A probe is one file under probes/ returning one result; add it to
 // registry.ts. Probes never throw for a failed check (they return critical); a thrown error becomes `unknown`.
@@ -18,9 +19,11 @@ export interface ProbeResult {
   readonly status: ProbeStatus;
   /** One line for people. */
   readonly message: string;
-  /** Numbers for graphs: snake_case names, base units (seconds, bytes, counts). */
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly thresholds?: Readonly<Record<string, Thresholds>>;
+  /** Numbers for graphs, named in the catalog (metrics.ts): base units (seconds, bytes, counts). */
+  readonly metrics: Readonly<Partial<Record<MetricName, number>>>;
+  readonly thresholds?: Readonly<Partial<Record<MetricName, Thresholds>>>;
+  /** Set when the probe did not run because a probe it needs failed (`postgres`, `repository`): that one's name. */
+  readonly skippedBecause?: string;
 }
 
 /** Row of pg_stat_archiver plus the server's clock. */
@@ -52,6 +55,13 @@ export interface CheckContext {
 }
 
 export type Probe = (context: CheckContext) => Promise<ProbeResult>;
+
+/** A probe as the registry lists it: `needs` names the probes whose failure makes this one pointless to run. */
+export interface ProbeEntry {
+  readonly name: string;
+  readonly probe: Probe;
+  readonly needs: readonly string[];
+}
 
 const SEVERITY: Record<ProbeStatus, number> = { ok: 0, warning: 1, unknown: 2, critical: 3 };
 

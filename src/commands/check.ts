@@ -1,58 +1,54 @@
 import { createCheckContext } from "../check/context.js";
-import { formatJson, formatNagios, formatPrometheus, formatText, type CheckFormat } from "../check/format.js";
+import {
+  formatJson,
+  formatNagios,
+  formatPrometheus,
+  formatText,
+  resolveCheckFormat,
+  type CheckFormat,
+} from "../check/format.js";
 import { worstStatus } from "../check/probe.js";
-import { PROBES } from "../check/registry.js";
+import { selectProbes } from "../check/select-probes.js";
 import { runProbes } from "../check/run-probes.js";
-import { ZopsError } from "../errors/index.js";
-import type { CommandResult, GlobalOptions } from "./command.js";
-import { loadCommandConfig } from "./load-config.js";
-import type { CommandMeta } from "./command.js";
+import { writeOutputFile } from "../fsio/write-output-file.js";
+import type { CommandMeta, CommandResult, GlobalOptions } from "./command.js";
 import { NAGIOS_EXITS } from "./exits.js";
+import { loadCommandConfig } from "./load-config.js";
 
-/** No lock: read-only probes; the Nagios plugin statuses. */
+/** No lock: read-only probes; the Nagios plugin statuses (0 once the report is written with --output). */
 export const meta: CommandMeta = { lock: "none", exits: NAGIOS_EXITS };
 
 /**
- * `zops check [--format text|json|nagios|prometheus]`: read-only probes, exit 0/1/2/3 (Nagios) in every format. A
- * single parallel fan-out of read-only probes, so no Listr2 graph: its output is the report itself.
+ * `zops check [--format text|json|nagios|prometheus] [--only PROBES] [--output FILE]`: read-only probes, exit 0/1/2/3
+ * (Nagios) in every format; with `--output` the report goes atomically to FILE and the exit status is 0 once it is
+ * written (the status is in the file). A single parallel fan-out of read-only probes, so no Listr2 graph: its output
+ * is the report itself.
  */
 export const runCheck = async (
   globals: GlobalOptions,
-  options: { format?: CheckFormat; only?: string } = {},
+  options: { format?: CheckFormat; only?: string; output?: string } = {},
   deps: { now?: () => Date } = {},
 ): Promise<CommandResult> => {
+  const format = resolveCheckFormat(globals.json, options.format);
   const probes = selectProbes(options.only);
   const { config } = await loadCommandConfig(globals);
-  const format: CheckFormat = globals.json ? "json" : (options.format ?? "text");
   const context = createCheckContext(config, deps.now);
   try {
     const results = await runProbes(context, probes);
-    const outcome = worstStatus(results.map((result) => result.status));
+    const status = worstStatus(results.map((result) => result.status));
     const json = formatJson(results, context.now());
-    if (format === "json") return { outcome, json, text: JSON.stringify(json, null, 2) };
     const text =
-      format === "nagios"
-        ? formatNagios(results)
-        : format === "prometheus"
-          ? formatPrometheus(results, context.now())
-          : formatText(results);
-    return { outcome, text, json };
+      format === "json"
+        ? JSON.stringify(json, null, 2)
+        : format === "nagios"
+          ? formatNagios(results)
+          : format === "prometheus"
+            ? formatPrometheus(results, context.now())
+            : formatText(results);
+    if (options.output === undefined) return { outcome: status, json, text };
+    await writeOutputFile(options.output, text);
+    return { outcome: "ok", json: { output: options.output, format, status } };
   } finally {
     await context.close();
   }
-};
-
-// The probes named in --only (comma-separated), or all of them; throws USAGE naming an unknown probe.
-const selectProbes = (only: string | undefined): typeof PROBES => {
-  if (!only) return PROBES;
-  const names = only
-    .split(",")
-    .map((name) => name.trim())
-    .filter(Boolean);
-  const unknown = names.filter((name) => !PROBES.some((probe) => probe.name === name));
-  if (unknown.length > 0)
-    throw new ZopsError("USAGE", `unknown check '${unknown.join("', '")}' in --only`, {
-      hint: `checks: ${PROBES.map((probe) => probe.name).join(", ")}`,
-    });
-  return PROBES.filter((probe) => names.includes(probe.name));
 };

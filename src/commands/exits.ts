@@ -18,7 +18,9 @@ export const RESTORE_COMMAND_EXITS: ExitPolicy = {
 
 /** The Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, also for errors and usage errors. */
 export const NAGIOS_EXITS: ExitPolicy = {
-  help: "check: Nagios convention, 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for errors and usage errors).",
+  help:
+    "check: Nagios convention, 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for errors and usage errors); with " +
+    "--output FILE, 0 once FILE is written.",
   outcomes: { warning: 1, critical: 2, unknown: 3 },
   failure: () => 3,
   usage: 3,

@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 
 /**
  * The argv prefix that runs this zops again (for archive_command and restore_command): $ZOPS_SELF split on spaces when
- * set, else `node <package>/dist/bin/zops.js`. Never a shell string.
+ * set (the installed command /usr/local/bin/zops sets it to itself: scripts/release/install.sh), else
+ * `node <package>/dist/bin/zops.js`. Never a shell string.
  */
 export const zopsCommand = (): string[] => {
   const override = process.env.ZOPS_SELF?.trim();

@@ -1,5 +1,8 @@
+import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type TestCluster } from "../support/postgres.js";
+import { promtoolProblems } from "../support/promtool.js";
 import { makeTempDir } from "../support/temp.js";
 import {
   archiveCommand,
@@ -12,9 +15,17 @@ import {
 } from "../wal/support.js";
 
 // `zops check` against real clusters: healthy archiving (OK, exit 0), failing archiving (WARNING, exit 1),
-// a broken repository (CRITICAL, exit 2), PostgreSQL unreachable (UNKNOWN, exit 3), in every format.
-// The archiving probes (backup age, WAL chain and drill have their own test in nightly-probes.test.ts).
-const ARCHIVE_PROBES = "repository,archive-settings,archiver,ready-backlog,last-archived";
+// a broken repository and PostgreSQL unreachable (CRITICAL, exit 2), in every format; every Prometheus output passes
+// promtool. The archiving probes (backup age, WAL chain and drill have their own test in nightly-probes.test.ts).
+// --only also runs the probes the named ones need (postgres, repository).
+const ARCHIVE_PROBES = "archive-settings,archiver,ready-backlog,last-archived";
+
+/** `zops check --format prometheus` with `args`: its exit code, and promtool's complaints (none expected). */
+const prometheus = async (args: string[]) => {
+  const result = await runZops([...args, "--format", "prometheus"]);
+  expect(await promtoolProblems(result.stdout), result.stdout).toEqual([]);
+  return result;
+};
 
 describe("zops check", () => {
   let healthy: TestCluster;
@@ -64,6 +75,7 @@ describe("zops check", () => {
     };
     expect(report.status).toBe("ok");
     expect(report.probes.map((probe) => probe.name)).toEqual([
+      "postgres",
       "repository",
       "archive-settings",
       "archiver",
@@ -71,8 +83,8 @@ describe("zops check", () => {
       "last-archived",
     ]);
     const archiver = report.probes.find((probe) => probe.name === "archiver");
-    expect(archiver?.metrics.wal_failed_count).toBe(0);
-    expect(archiver?.metrics.wal_archived_count).toBeGreaterThanOrEqual(2);
+    expect(archiver?.metrics.wal_archive_failures_total).toBe(0);
+    expect(archiver?.metrics.wal_archived_total).toBeGreaterThanOrEqual(2);
 
     const nagios = await runZops([
       "--config",
@@ -85,20 +97,16 @@ describe("zops check", () => {
     ]);
     expect(nagios.exitCode).toBe(0);
     expect(nagios.stdout.trim().split("\n")).toHaveLength(1);
-    expect(nagios.stdout).toMatch(/^ZOPS OK - all 5 checks OK \| .*'wal_ready_count'=0;16;64/);
+    expect(nagios.stdout).toMatch(/^ZOPS OK - all 6 checks OK \| .*'wal_ready_files'=0;16;64/);
+    expect(nagios.stdout).toMatch(/'wal_archived_total'=\d+c /);
 
-    const prom = await runZops([
-      "--config",
-      healthyConfig.path,
-      "check",
-      "--only",
-      ARCHIVE_PROBES,
-      "--format",
-      "prometheus",
-    ]);
+    const prom = await prometheus(["--config", healthyConfig.path, "check", "--only", ARCHIVE_PROBES]);
     expect(prom.exitCode).toBe(0);
     expect(prom.stdout).toContain('zops_check_status{probe="last-archived"} 0');
-    expect(prom.stdout).toMatch(/^zops_wal_failed_count 0$/m);
+    expect(prom.stdout).toMatch(/^# TYPE zops_wal_archive_failures_total counter$/m);
+    expect(prom.stdout).toMatch(/^zops_wal_archive_failures_total 0$/m);
+    expect(prom.stdout).toMatch(/^zops_postgres_up 1$/m);
+    expect(prom.stdout).toMatch(/^zops_repository_up 1$/m);
     expect(prom.stdout).toMatch(/^zops_check_timestamp_seconds \d+$/m);
     for (const line of prom.stdout.trim().split("\n"))
       expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{probe="[a-z-]+"\})? -?[\d.e+]+)$/);
@@ -115,11 +123,36 @@ describe("zops check", () => {
       /^ZOPS WARNING - archiver: archiving is failing: last failure 0000000100000000000000\w\w/,
     );
     expect(nagios.stdout).toMatch(/ready-backlog: 1 WAL file\(s\) waiting/);
-    expect(nagios.stdout).toMatch(/'wal_ready_count'=1;1;50/);
-    const prom = await runZops(["--config", config.path, "check", "--only", ARCHIVE_PROBES, "--format", "prometheus"]);
+    expect(nagios.stdout).toMatch(/'wal_ready_files'=1;1;50/);
+    const prom = await prometheus(["--config", config.path, "check", "--only", ARCHIVE_PROBES]);
     expect(prom.exitCode).toBe(1);
     expect(prom.stdout).toContain('zops_check_status{probe="archiver"} 1');
+    expect(prom.stdout).toContain('zops_check_status{probe="last-archived"} 1');
     expect(prom.stdout).toMatch(/^zops_wal_archive_failing 1$/m);
+
+    // The same failing archiver past 0.06 s limits (ages only grow), and a backlog past its critical count: CRITICAL.
+    const critical = await writeTestConfig(
+      { url: repoUrl },
+      {
+        postgres: failing.postgresConfig,
+        check: { readyWarn: 1, readyCritical: 1, archiveWarnMinutes: 0.001, archiveCriticalMinutes: 0.001 },
+      },
+    );
+    const crit = await prometheus(["--config", critical.path, "check", "--only", ARCHIVE_PROBES]);
+    expect(crit.exitCode).toBe(2);
+    expect(crit.stdout).toContain('zops_check_status{probe="archiver"} 2');
+    expect(crit.stdout).toContain('zops_check_status{probe="ready-backlog"} 2');
+  });
+
+  it("is CRITICAL (exit 2) when the last archived WAL file is not in the repository", async () => {
+    const other = await writeTestConfig(
+      { url: (await makeFileRepository()).url },
+      { postgres: healthy.postgresConfig },
+    );
+    const prom = await prometheus(["--config", other.path, "check", "--only", "last-archived"]);
+    expect(prom.exitCode).toBe(2);
+    expect(prom.stdout).toContain('zops_check_status{probe="last-archived"} 2');
+    expect(prom.stdout).toMatch(/^zops_wal_last_archived_present 0$/m);
   });
 
   it("is CRITICAL (exit 2) when the repository is not a zops repository or archive_command is not zops", async () => {
@@ -127,6 +160,13 @@ describe("zops check", () => {
     const nagios = await runZops(["--config", config.path, "check", "--format", "nagios"]);
     expect(nagios.exitCode).toBe(2);
     expect(nagios.stdout).toMatch(/^ZOPS CRITICAL - repository: no zops repository at 'file:\/\//);
+    // One cause, once: the probes that read the repository say they were skipped because of it.
+    expect(nagios.stdout).toMatch(/skipped because repository failed: last-archived, backup-age, wal-chain, drill/);
+    expect(nagios.stdout.split("no zops repository")).toHaveLength(2);
+    const prom = await prometheus(["--config", config.path, "check"]);
+    expect(prom.exitCode).toBe(2);
+    expect(prom.stdout).toMatch(/^zops_repository_up 0$/m);
+    expect(prom.stdout).toContain('zops_check_status{probe="repository"} 2');
 
     await healthy.query("alter system set archive_command = '/bin/true'");
     await healthy.query("select pg_reload_conf()");
@@ -138,17 +178,64 @@ describe("zops check", () => {
         status: "critical",
         message: expect.stringContaining("does not run zops wal-push"),
       });
+      const prom = await prometheus(["--config", healthyConfig.path, "check", "--only", "archive-settings"]);
+      expect(prom.exitCode).toBe(2);
+      expect(prom.stdout).toMatch(/^zops_archive_configured 0$/m);
     } finally {
       await healthy.query("alter system reset archive_command");
       await healthy.query("select pg_reload_conf()");
     }
   });
 
-  it("is UNKNOWN (exit 3) when PostgreSQL cannot be reached, and still checks the repository", async () => {
+  it("is CRITICAL when PostgreSQL cannot be reached: one postgres cause, the probes needing it skipped", async () => {
     const config = await writeTestConfig({ url: repoUrl }, { postgres: { ...healthy.postgresConfig, port: 1 } });
     const nagios = await runZops(["--config", config.path, "check", "--only", ARCHIVE_PROBES, "--format", "nagios"]);
-    expect(nagios.exitCode).toBe(3);
-    expect(nagios.stdout).toMatch(/^ZOPS UNKNOWN - archive-settings: unable to check: unable to connect to PostgreSQL/);
-    expect(nagios.stdout).toMatch(/'repository_up'=1/);
+    expect(nagios.exitCode).toBe(2);
+    expect(nagios.stdout).toMatch(/^ZOPS CRITICAL - postgres: unable to connect to PostgreSQL[^;|]*; /);
+    expect(nagios.stdout).toMatch(
+      /; skipped because postgres failed: archive-settings, archiver, ready-backlog, last-archived \|/,
+    );
+    expect(nagios.stdout.split("unable to connect")).toHaveLength(2);
+    expect(nagios.stdout).toMatch(/'postgres_up'=0 /);
+    expect(nagios.stdout).toMatch(/'repository_up'=1 /);
+    const prom = await prometheus(["--config", config.path, "check", "--only", ARCHIVE_PROBES]);
+    expect(prom.exitCode).toBe(2);
+    expect(prom.stdout).toMatch(/^zops_postgres_up 0$/m);
+    expect(prom.stdout).toContain('zops_check_status{probe="archiver"} 3');
+  });
+
+  it("--output FILE writes the report atomically (mode 0644) and exits 0 whatever the probes say", async () => {
+    const dir = await makeTempDir("textfile", { forPostgres: false });
+    const file = join(dir, "zops.prom");
+    const config = await writeTestConfig({ url: repoUrl }, { postgres: { ...healthy.postgresConfig, port: 1 } });
+    const args = ["--config", config.path, "check", "--only", ARCHIVE_PROBES, "--format", "prometheus"];
+    const written = await runZops([...args, "--output", file]);
+    expect(written.exitCode, written.stderr).toBe(0);
+    expect(written.stdout).toBe("");
+    const text = await readFile(file, "utf8");
+    expect(text.endsWith("\n")).toBe(true);
+    expect(text).toMatch(/^zops_postgres_up 0$/m);
+    expect(await promtoolProblems(text)).toEqual([]);
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+    // Over an existing file: replaced whole, its mode kept, no temp file left beside it.
+    await writeFile(file, "old\n");
+    await chmod(file, 0o640);
+    expect((await runZops([...args, "--output", file])).exitCode).toBe(0);
+    expect(await readFile(file, "utf8")).toMatch(/^zops_check_timestamp_seconds \d+$/m);
+    expect((await stat(file)).mode & 0o777).toBe(0o640);
+    expect(await readdir(dir)).toEqual(["zops.prom"]);
+    // A missing directory is an error naming it (exit 3, UNKNOWN: the file was not written).
+    const missing = await runZops([...args, "--output", join(dir, "nodir", "zops.prom")]);
+    expect(missing.exitCode).toBe(3);
+    expect(missing.stderr).toMatch(/unable to write '.*nodir\/zops\.prom': directory '.*nodir' does not exist/);
+  });
+
+  it("--json with another --format is a usage error instead of silently printing JSON", async () => {
+    const contradiction = await runZops(["--config", healthyConfig.path, "--json", "check", "--format", "prometheus"]);
+    expect(contradiction.stdout).not.toMatch(/^\{\s*"status"/);
+    expect(contradiction.stderr).toMatch(/--json and --format prometheus contradict/);
+    expect(contradiction.exitCode).not.toBe(0);
+    const json = await runZops(["--config", healthyConfig.path, "--json", "check", "--only", "postgres"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: "ok" });
   });
 });

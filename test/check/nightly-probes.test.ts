@@ -6,6 +6,7 @@ import { makeDrillId, storeDrillReport, type DrillReport } from "../../src/drill
 import { openStorage } from "../../src/storage/open.js";
 import { listWal, segmentsOf } from "../../src/wal/catalog.js";
 import { startBackupFixture, type BackupFixture } from "../backup/support.js";
+import { promtoolProblems } from "../support/promtool.js";
 import { writeTestConfig } from "../wal/support.js";
 
 type CheckJson = { probes: { name: string; status: string; message: string }[] };
@@ -30,7 +31,8 @@ const drillReport = (finishedAt: Date, ok: boolean): DrillReport => ({
 // The nightly-job probes of `zops check` (backup age, WAL chain, last drill) against a real cluster and repository.
 describe("zops check: backup age, WAL chain and drill", () => {
   let fixture: BackupFixture;
-  // The check's clock is injected: ages are set, never raced against the wall clock.
+  // The check's clock is injected: ages are set, never raced against the wall clock. Every state is also rendered
+  // for Prometheus and must pass promtool.
   const check = async (
     thresholds: Record<string, number> = {},
     format: "nagios" | "json" = "nagios",
@@ -40,11 +42,17 @@ describe("zops check: backup age, WAL chain and drill", () => {
       { url: fixture.config.config.repository.url },
       { postgres: fixture.cluster.postgresConfig, check: thresholds },
     );
-    return runCheck(
-      { config: config.path, json: false, verbose: false },
-      { format, only: "backup-age,wal-chain,drill" },
-      { now: () => now },
-    );
+    const run = (chosen: "nagios" | "json" | "prometheus") =>
+      runCheck(
+        { config: config.path, json: false, verbose: false },
+        { format: chosen, only: "backup-age,wal-chain,drill" },
+        { now: () => now },
+      );
+    const prometheus = await run("prometheus");
+    expect(await promtoolProblems(prometheus.text ?? ""), prometheus.text).toEqual([]);
+    const result = await run(format);
+    expect(resultStatus(checkMeta.exits, prometheus)).toBe(resultStatus(checkMeta.exits, result));
+    return result;
   };
   const hoursAfter = (iso: string, hours: number) => new Date(Date.parse(iso) + hours * 3600_000);
 

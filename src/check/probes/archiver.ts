@@ -48,8 +48,8 @@ export const archiverProbe: Probe = async (context) => {
     status,
     message: parts.join("; "),
     metrics: {
-      wal_archived_count: stats.archived_count,
-      wal_failed_count: stats.failed_count,
+      wal_archived_total: stats.archived_count,
+      wal_archive_failures_total: stats.failed_count,
       wal_archive_failing: failing ? 1 : 0,
       ...(age === undefined ? {} : { wal_last_archived_age_seconds: Math.round(age) }),
     },

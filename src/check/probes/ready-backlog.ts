@@ -17,7 +17,7 @@ export const readyBacklogProbe: Probe = async (context) => {
       backlog.count === 0
         ? "no WAL waiting to be archived"
         : `${backlog.count} WAL file(s) waiting to be archived, oldest ${oldest} s`,
-    metrics: { wal_ready_count: backlog.count, wal_ready_oldest_age_seconds: oldest },
-    thresholds: { wal_ready_count: countLimits, wal_ready_oldest_age_seconds: ageLimits },
+    metrics: { wal_ready_files: backlog.count, wal_ready_oldest_age_seconds: oldest },
+    thresholds: { wal_ready_files: countLimits, wal_ready_oldest_age_seconds: ageLimits },
   };
 };
