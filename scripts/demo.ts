@@ -123,6 +123,8 @@ const main = async (): Promise<void> => {
     await demoUpgrade({
       dir: join(root, "app"),
       postgres: { host: cluster.socketDir, port: cluster.port },
+      // The demo's own repository: the upgrade's backup-freshness check finds the backup taken above.
+      repository: `file://${repo}`,
       zops: zopsArgv,
     });
 

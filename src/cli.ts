@@ -25,7 +25,8 @@ const exitCodeHelp = (): string => {
       "recovery); 128 = any other failure, so PostgreSQL stops " +
       "recovery instead of ending it early.",
     "  check: Nagios convention, 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
-    "  upgrade --plan: 0 nothing to do, 2 changes planned, 4 blocked.",
+    "  upgrade --plan, rollback --plan: 0 nothing to do, 2 changes planned, 4 blocked.",
+    "  drift: 0 no drift, 2 config files drifted.",
     "",
     "Configuration: --config FILE, else $ZOPS_CONFIG, else /etc/zops/zops.yml (see templates/zops.yml).",
   ].join("\n");
@@ -208,21 +209,34 @@ export const buildProgram = (
   program
     .command("rollback")
     .description(
-      "switch current back to last, restart and health-check (the " +
-        "database is not reverted); rolls back an interrupted upgrade",
+      "switch current back to last (stop, optionally revert the database, switch, start, health gate), journaled " +
+        "like an upgrade; first rolls back an interrupted upgrade or rollback from its journal",
+    )
+    .option("--plan", "print what the rollback would do and exit 2 (changes planned) or 4 (blocked); writes nothing")
+    .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
+    .addOption(
+      new Option(
+        "--migrations <mode>",
+        "keep: leave the database as it is; down: run the down steps of migrations the target release does not " +
+          "ship, or restore the restore point taken before them",
+      )
+        .choices(["keep", "down"])
+        .default("keep"),
     )
     .action(on("rollback", async () => (await import("./commands/rollback.js")).runRollback));
   program
     .command("deployments")
-    .description("list deployments with version and current/last/next marks")
+    .description(
+      "list deployments with version and status (current, last, next, previous, failed, rolled back, abandoned)",
+    )
+    .option("--prune", "delete abandoned deployments (never ran, no link points at them)")
     .action(on("deployments", async () => (await import("./commands/deployments.js")).runDeployments));
   program
     .command("drift")
-    .description("report config files that differ from what zops installed (read only)")
+    .description("report config files that differ from what zops installed (read only; exit 0 none, 2 drifted)")
     .option("--diff", "show a unified diff installed -> on disk")
     .action(on("drift", async () => (await import("./commands/drift.js")).runDrift));
 
-  // --- files and drills (drill) ---
   program
     .command("drill")
     .description(

@@ -35,7 +35,7 @@ export const decideTask = <C extends DeployRun>(view: PlanView<C>): ListrTask<C,
       if (ctx.blockers.length)
         throw new ZopsError(
           "PRECONDITION",
-          `${view.what(ctx)} blocked before anything was changed; nothing was changed:\n${plan}`,
+          `${view.what(ctx)} blocked before the service was stopped; nothing was changed:\n${plan}`,
           {
             hint: `fix the blockers listed above (see \`zops ${ctx.command} --plan\`)`,
             details: { plan: view.json(ctx) },

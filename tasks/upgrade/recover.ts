@@ -65,8 +65,10 @@ export const recoverTask = <C extends DeployRun>(): ListrTask<C, any, any> =>
         );
       await writer.close();
       const cleaned = await cleanSpent(ctx);
-      ctx.recovered = `${what}: rolled back to ${journal.fromVersion ?? "nothing"}`;
-      ctx.notes.push(ctx.recovered);
+      ctx.recovered =
+        `${journal.command} ${journal.fromVersion ?? "(none)"} -> ${journal.toVersion} ` +
+        `(pid ${journal.pid}, started ${journal.startedAt})`;
+      ctx.notes.push(`${what}: rolled back to ${journal.fromVersion ?? "nothing"}`);
       if (cleaned.length) say(ctx, task, `removed ${cleaned.join(", ")}`);
     },
   });

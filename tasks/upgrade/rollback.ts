@@ -72,7 +72,7 @@ const preflight = (): ListrTask<RollbackContext, any, any>[] => [
     run: async (ctx, task) => {
       if (ctx.recovered) {
         ctx.outcome = {
-          text: [...ctx.notes, `rolled back the interrupted run instead (${ctx.recovered})`].join("\n"),
+          text: [...ctx.notes, `rolled back the interrupted ${ctx.recovered}`].join("\n"),
           json: { ok: true, recovered: ctx.recovered, notes: ctx.notes },
         };
         return;
