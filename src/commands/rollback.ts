@@ -40,7 +40,15 @@ export const runRollback = async (
     ((plan, question) => confirmOnTerminal(plan, question, "review `zops rollback --plan`, then pass --yes"));
   const ctx: RollbackContext = {
     ...{ command: "rollback", config, paths, log, runId: newRunId(), confirm, migrations },
-    ...{ planOnly: Boolean(flags.plan), yes: Boolean(flags.yes), notes: [], blockers: [], timings: [], newer: [] },
+    ...{
+      planOnly: Boolean(flags.plan),
+      yes: Boolean(flags.yes),
+      notes: [],
+      blockers: [],
+      timings: [],
+      newer: [],
+      configChanges: [],
+    },
   };
   return runDeployGraph(ctx, rollbackTasks(), globals);
 };

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { ZopsError } from "../errors/index.js";
+import { crashPoint } from "../fault/crash-point.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { FileBackup } from "./file-backup.js";
 
@@ -88,6 +89,7 @@ const writerFor = (path: string, journal: Journal): JournalWriter => {
     record: async (entry) => {
       journal.undo.push(entry);
       await save();
+      crashPoint(`${journal.command}.journaled.${entry.kind}`);
     },
     amendLast: async (entry) => {
       journal.undo[journal.undo.length - 1] = entry;

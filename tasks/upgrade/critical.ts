@@ -1,13 +1,10 @@
-import { mkdir, readFile, rename } from "node:fs/promises";
+import { mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { ListrTask } from "listr2";
-import { writeFileAtomic } from "../../src/deploy/atomic-write.js";
-import { formatConffileTable, readConffileTable, storeShippedContent } from "../../src/deploy/conffile-table.js";
+import { writeConfigChanges } from "../../src/deploy/config-write.js";
 import { appDatabase } from "../../src/deploy/database.js";
-import { backupFiles } from "../../src/deploy/file-backup.js";
 import { sessionTag, startJournal } from "../../src/deploy/journal.js";
 import { migrateUp } from "../../src/deploy/migrations.js";
-import { resolveOwner } from "../../src/deploy/owner.js";
 import { hookEnv, releaseService } from "../../src/deploy/release-service.js";
 import { createRestorePoint } from "../../src/deploy/restore-point.js";
 import { runServiceCommand } from "../../src/deploy/service.js";
@@ -98,38 +95,14 @@ export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
     critical: true,
     skip: (ctx) => noRestart(ctx) || (ctx.configChanges.length === 0 ? "the release ships no config files" : false),
     run: async (ctx, task) => {
-      const manifest = need(ctx.manifest, "manifest");
-      const writes: { path: string; content: Buffer; mode: number; uid?: number; gid?: number }[] = [];
-      for (const change of ctx.configChanges) {
-        const owner = await resolveOwner(change.owner, change.group);
-        if (change.action === "install")
-          writes.push({ path: change.path, content: change.shipped, mode: change.mode, ...owner });
-        if (change.action === "keep-write-dist")
-          writes.push({ path: `${change.path}.zops-dist`, content: change.shipped, mode: change.mode, ...owner });
-        if (change.action === "replace-save-old") {
-          const local = await readFile(change.path).catch(() => undefined);
-          if (local) writes.push({ path: `${change.path}.zops-old`, content: local, mode: change.mode, ...owner });
-          writes.push({ path: change.path, content: change.shipped, mode: change.mode, ...owner });
-        }
-      }
-      const table = await readConffileTable(ctx.paths.conffileTable);
-      const files = { ...table.files };
-      for (const change of ctx.configChanges) {
-        await storeShippedContent(ctx.paths.conffileStore, change.shippedSha, change.shipped);
-        files[change.destination] = { sha256: change.shippedSha, version: manifest.version };
-      }
-      writes.push({
-        path: ctx.paths.conffileTable,
-        content: Buffer.from(formatConffileTable({ format: 1, files })),
-        mode: 0o600,
-      });
-      const backups = await backupFiles(
-        writes.map((write) => write.path),
+      const count = await writeConfigChanges(
+        ctx.configChanges,
+        need(ctx.manifest, "manifest").version,
+        ctx.paths,
         join(need(ctx.deploymentPath, "deployment"), ".zops", "replaced-files"),
+        journalOf(ctx),
       );
-      await journalOf(ctx).record({ kind: "files", files: backups });
-      for (const write of writes) await writeFileAtomic(write.path, write.content, write);
-      say(ctx, task, `${writes.length - 1} file(s) written`);
+      say(ctx, task, `${count} file(s) written`);
     },
   }),
   step<UpgradeContext>({

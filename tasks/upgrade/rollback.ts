@@ -1,13 +1,16 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { ListrTask } from "listr2";
+import { readConffileTable } from "../../src/deploy/conffile-table.js";
+import { type ConfigChange, planConfigs } from "../../src/deploy/config-plan.js";
+import { writeConfigChanges } from "../../src/deploy/config-write.js";
 import { appDatabase } from "../../src/deploy/database.js";
 import { recordDeploymentStatus } from "../../src/deploy/deployment-status.js";
 import { readDeploymentManifest, readLinks } from "../../src/deploy/deployments.js";
 import { sessionTag, startJournal } from "../../src/deploy/journal.js";
 import { appliedMigrations, hasDownMigration, listMigrationFiles, migrateDown } from "../../src/deploy/migrations.js";
 import type { ReleaseManifest } from "../../src/deploy/release-manifest.js";
-import { hookEnv, releaseService } from "../../src/deploy/release-service.js";
+import { hookEnv, releaseService, releaseVars } from "../../src/deploy/release-service.js";
 import { dropReplacedDatabase, removeRestorePoint, restoreRestorePoint } from "../../src/deploy/restore-point.js";
 import { runServiceCommand } from "../../src/deploy/service.js";
 import { switchSymlink } from "../../src/deploy/symlink.js";
@@ -32,6 +35,8 @@ export interface RollbackContext extends DeployRun {
   to?: ReleaseManifest;
   /** Applied migrations the target release does not ship, newest last. */
   newer: string[];
+  /** The target release's config files as it installs them (rendered from its deployment). */
+  configChanges: ConfigChange[];
   /** How the database goes back: down steps, the restore point, or not at all. */
   database?: { kind: "down"; dir: string } | { kind: "restore-point"; file: string } | { kind: "keep" };
 }
@@ -59,6 +64,8 @@ const planText = (ctx: RollbackContext): string => {
             ? `restore the restore point ${database.file} (taken before ${ctx.newer.join(", ")})`
             : `kept as it is (${ctx.newer.join(", ")} stay applied; --migrations down reverts them)`
     }`,
+    `  configs: ${ctx.configChanges.filter((change) => change.action !== "none").length} file(s) written as ` +
+      `${ctx.to?.version ?? "?"} installs them`,
     ...ctx.notes.map((note) => `Note: ${note}`),
     ...(ctx.blockers.length ? ["BLOCKED:", ...ctx.blockers.map((blocker) => `  - ${blocker}`)] : []),
   ].join("\n");
@@ -109,6 +116,12 @@ const preflight = (): ListrTask<RollbackContext, any, any>[] => [
         ? await appliedMigrations(appDatabase(ctx.config), ctx.config.deploy.database.migrationsTable)
         : [];
       ctx.newer = applied.filter((name) => !shipped.has(name));
+      const behind = [...shipped].filter((name) => from.migrations && !applied.includes(name));
+      if (behind.length)
+        ctx.blockers.push(
+          `the database lacks migration(s) ${behind.join(", ")} of ${to.version}: ` +
+            `rolling "back" would start it on an older schema (use \`zops upgrade\` with its tarball)`,
+        );
       ctx.database = { kind: "keep" };
       if (ctx.newer.length && ctx.migrations === "keep")
         ctx.notes.push(
@@ -141,7 +154,34 @@ const preflight = (): ListrTask<RollbackContext, any, any>[] => [
       say(ctx, task, ctx.newer.length ? `newer migrations: ${ctx.newer.join(", ")}` : "nothing to revert");
     },
   }),
+  planConfigsStep(),
 ];
+
+const planConfigsStep = (): ListrTask<RollbackContext, any, any> =>
+  step<RollbackContext>({
+    title: "Render the previous release's config files",
+    skip: (ctx) => (ctx.outcome ? "recovered instead" : !ctx.to?.configs.length ? "it ships no config files" : false),
+    run: async (ctx, task) => {
+      const to = need(ctx.to, "to");
+      const last = need(ctx.last, "last");
+      ctx.configChanges = await planConfigs({
+        manifest: to,
+        readTemplate: (path) => readFile(join(last, path)),
+        vars: releaseVars(ctx.config, ctx.paths, to, last),
+        configDir: ctx.paths.configDir,
+        table: await readConffileTable(ctx.paths.conffileTable),
+        store: ctx.paths.conffileStore,
+        policy: "fail",
+        installedVersion: ctx.from?.version,
+      });
+      for (const change of ctx.configChanges.filter((entry) => entry.action === "blocked"))
+        ctx.blockers.push(
+          `config file ${change.path} was edited locally and differs in ${to.version} (${change.kind}); ` +
+            "merge it by hand or restore what zops installed (`zops drift --diff`)",
+        );
+      say(ctx, task, `${ctx.configChanges.filter((change) => change.action !== "none").length} to write`);
+    },
+  });
 
 const critical = (): ListrTask<RollbackContext, any, any>[] => [
   step<RollbackContext>({
@@ -168,6 +208,22 @@ const critical = (): ListrTask<RollbackContext, any, any>[] => [
       ctx.stoppedAt = performance.now();
       if (service.stop) await runServiceCommand(service.stop, env(ctx), service.timeoutMs);
       say(ctx, task, `stopped ${ctx.from?.version}`);
+    },
+  }),
+  step<RollbackContext>({
+    title: "Write the previous release's config files",
+    point: "configs",
+    critical: true,
+    skip: (ctx) => (ctx.configChanges.length === 0 ? "no config files" : false),
+    run: async (ctx, task) => {
+      const count = await writeConfigChanges(
+        ctx.configChanges,
+        need(ctx.to, "to").version,
+        ctx.paths,
+        join(need(ctx.current, "current"), ".zops", `replaced-files-${ctx.runId}`),
+        need(ctx.journal, "journal"),
+      );
+      say(ctx, task, `${count} file(s) written`);
     },
   }),
   step<RollbackContext>({
