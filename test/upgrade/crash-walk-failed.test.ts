@@ -12,7 +12,9 @@ beforeAll(async () => {
 afterAll(() => cluster?.destroy());
 
 describe("crash-point walk: upgrade v2 -> v3 that fails and rolls back from its restore point", () => {
-  it("holds the invariant after a kill at every point, recovered by rollback and by a re-run", async () => {
+  it("holds the invariant after a kill at every point, recovered by rollback and by a re-run", {
+    timeout: 1_800_000,
+  }, async () => {
     const points = await walkScenario(cluster, {
       pre: ["v1", "v2"],
       refuseStart: "3.0.0",

@@ -11,7 +11,9 @@ beforeAll(async () => {
 afterAll(() => cluster?.destroy());
 
 describe("crash-point walk: rollback --migrations down v2 -> v1", () => {
-  it("holds the invariant after a kill at every point, recovered by rollback and by a re-run", async () => {
+  it("holds the invariant after a kill at every point, recovered by rollback and by a re-run", {
+    timeout: 1_800_000,
+  }, async () => {
     const points = await walkScenario(cluster, {
       pre: ["v1", "v2"],
       command: () => ["rollback", "--yes", "--migrations", "down"],

@@ -23,7 +23,8 @@ export const walkScenario = async (cluster: TestCluster, scenario: Scenario): Pr
     await tracer.env.destroy();
   }
   const failures: string[] = [];
-  for (const point of points) {
+  const only = process.env.ZOPS_WALK_ONLY;
+  for (const point of points.filter((name) => !only || name.startsWith(only))) {
     for (const mode of ["rollback", "rerun"] as const) {
       const walk = await prepareWalkEnv(cluster, scenario.pre, scenario.refuseStart);
       try {
@@ -40,7 +41,10 @@ export const walkScenario = async (cluster: TestCluster, scenario: Scenario): Pr
             : recovery.exitCode === scenario.rerunOutcome.exit && version === scenario.rerunOutcome.version;
         if (!honest)
           problems.push(`exit ${recovery.exitCode} with ${version} current: ${recovery.stderr.slice(0, 400)}`);
-        for (const problem of problems) failures.push(`${point} then ${mode}: ${problem}`);
+        for (const problem of problems) {
+          failures.push(`${point} then ${mode}: ${problem}`);
+          console.log(`crash walk: ${point} then ${mode}: ${problem}`);
+        }
       } finally {
         await walk.env.destroy();
       }

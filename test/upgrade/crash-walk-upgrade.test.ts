@@ -10,7 +10,9 @@ beforeAll(async () => {
 afterAll(() => cluster?.destroy());
 
 describe("crash-point walk: upgrade v1 -> v2", () => {
-  it("holds the invariant after a kill at every point, recovered by rollback and by a re-run", async () => {
+  it("holds the invariant after a kill at every point, recovered by rollback and by a re-run", {
+    timeout: 1_800_000,
+  }, async () => {
     const points = await walkScenario(cluster, {
       pre: ["v1"],
       command: (walk) => ["upgrade", walk.env.releases.v2, "--yes"],
