@@ -171,7 +171,8 @@ export const settleTransaction = async (db: PostgresSettings, xid: string, tag: 
     return await withPostgres(db, async (client) => {
       for (let attempt = 0; attempt < 600; attempt += 1) {
         await client.query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity " +
+            "WHERE application_name = $1 AND pid <> pg_backend_pid()",
           [tag],
         );
         const status = (
@@ -190,27 +191,5 @@ export const settleTransaction = async (db: PostgresSettings, xid: string, tag: 
       `unable to read the outcome of migration transaction ${xid}: ${(error as Error).message}`,
       { cause: error },
     );
-  }
-};
-
-/**
- * Ends the database sessions of a dead zops run (application_name `tag`), which may hold node-pg-migrate's advisory
- * lock; returns how many were ended.
- * @throws POSTGRES
- */
-export const endStaleSessions = async (db: PostgresSettings, tag: string): Promise<number> => {
-  try {
-    return await withPostgres(db, async (client) => {
-      const rows = await client.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
-        [tag],
-      );
-      return rows.rowCount ?? 0;
-    });
-  } catch (error) {
-    if (error instanceof ZopsError) throw error;
-    throw new ZopsError("POSTGRES", `unable to end the sessions of the interrupted run: ${(error as Error).message}`, {
-      cause: error,
-    });
   }
 };

@@ -90,7 +90,8 @@ const preflight = (): ListrTask<RollbackContext, any, any>[] => [
       if (!links.current || !links.last)
         throw new ZopsError(
           "NOT_FOUND",
-          `no deployment to roll back to: ${!links.current ? "current" : "last"} is not set under ${ctx.paths.deployments}`,
+          `no deployment to roll back to: ${!links.current ? "current" : "last"} is not set under ` +
+            ctx.paths.deployments,
           { hint: "`zops deployments` lists what exists" },
         );
       ctx.from = await readDeploymentManifest(links.current);

@@ -181,7 +181,9 @@ export class ReleaseTree {
     return undefined;
   }
 
-  /** Why `dir` cannot be linked to a shared directory (a parent is a symlink or a file in the release), or undefined. */
+  /**
+   * Why `dir` cannot be linked to a shared directory (a parent is a symlink or a file in the release), or undefined.
+   */
   refuseSharedPath(dir: string): string | undefined {
     const normal = normaliseEntryName(`x/${dir}`);
     if ("why" in normal) return `shared directory '${dir}' ${normal.why}`;
