@@ -30,12 +30,12 @@ describe("zops CLI", () => {
     expect(result.exitCode).toBe(0);
   });
 
-  it("exits 2 on a usage error", async () => {
+  it("exits 64 (EX_USAGE) on a usage error, never 2, which --plan and drift use for changes", async () => {
     const result = await zops(["no-such-command"]);
-    expect(result.exitCode).toBe(2);
+    expect(result.exitCode).toBe(64);
     expect(result.stderr).toContain("unknown command");
     const missing = await zops(["restore", "--target-action", "explode"]);
-    expect(missing.exitCode).toBe(2);
+    expect(missing.exitCode).toBe(64);
     expect(missing.stderr).toContain("--target-action");
   });
 

@@ -9,7 +9,7 @@ export interface ErrorCodeInfo {
 
 export const ERROR_CODES = {
   INTERNAL: { exit: 1, summary: "unexpected failure (a bug: run with --verbose and report it)" },
-  USAGE: { exit: 2, summary: "bad command-line usage" },
+  USAGE: { exit: 64, summary: "bad command-line usage (EX_USAGE)" },
   CONFIG_INVALID: { exit: 3, summary: "configuration file missing or invalid" },
   PRECONDITION: { exit: 4, summary: "refused before changing anything (blocked upgrade, non-empty target, bad input)" },
   LOCK_HELD: { exit: 5, summary: "another zops process holds the lock" },

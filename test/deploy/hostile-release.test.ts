@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runUpgrade } from "../../src/commands/upgrade.js";
@@ -142,6 +142,48 @@ describe("issue 12: release tarballs that must be refused before anything is wri
       expect(existsSync(join(dir, "shared"))).toBe(false);
     },
   );
+
+  // A shared path is linked without following a symlink on either side: one in the release above it, or one planted
+  // in <root>/shared. --plan reports it (exit 4) and a real run is refused before anything is written.
+  const refusedShared = async (file: string, why: RegExp) => {
+    const before = await rootState();
+    const victim = await snapshotTree(join(dir, "victim"));
+    const plan = await runUpgrade(globals, file, { plan: true }, { config });
+    expect(plan.exitCode).toBe(4);
+    expect(plan.text).toMatch(why);
+    for (const flags of [{}, { yes: true }]) {
+      const attempt = runUpgrade(globals, file, flags, { config });
+      await expect(attempt).rejects.toMatchObject({
+        code: "PRECONDITION",
+        exitCode: 4,
+        message: expect.stringMatching(why),
+      });
+    }
+    expect(await rootState()).toEqual(before);
+    expect(await snapshotTree(join(dir, "victim"))).toEqual(victim);
+  };
+
+  it("refuses a shared directory under a symlink of the release (plan exit 4), changing nothing", async () => {
+    const entries = [
+      { name: "demo/app/", type: "5" as const },
+      { name: "demo/link", type: "2" as const, linkname: "app" },
+    ];
+    await refusedShared(
+      await tarball(release("demo", entries, "shared: [link/data]\n")),
+      /lies under the symlink 'link'/,
+    );
+  });
+
+  it("refuses a shared directory whose path in <root>/shared is a planted symlink, changing nothing", async () => {
+    await mkdir(join(dir, "root", "shared"), { recursive: true });
+    await symlink(join(dir, "victim"), join(dir, "root", "shared", "data"));
+    try {
+      const file = await tarball(release("demo", [{ name: "demo/app.js", body: "ok\n" }], "shared: [data/sub]\n"));
+      await refusedShared(file, /shared[/]data' is a symlink/);
+    } finally {
+      await rm(join(dir, "root", "shared"), { recursive: true, force: true });
+    }
+  });
 
   it("declined (no --yes on a non-terminal): the deploy root stays byte-for-byte as it was", async () => {
     const file = await tarball(release("demo", [{ name: "demo/app.js", body: "ok\n" }], "shared: [run]\n"));
