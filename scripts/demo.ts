@@ -144,6 +144,8 @@ const main = async (): Promise<void> => {
     await demoUpgrade({
       dir: root,
       postgres: { host: cluster.socketDir, port: cluster.port },
+      // The demo's own repository: the upgrade's backup-freshness check finds the backup taken above.
+      repository: `file://${repo}`,
       zops: zopsArgv,
       log: (text) => process.stdout.write(keep ? text : annotateRemovedPaths(text, root)),
     });

@@ -294,21 +294,37 @@ export const buildProgram = (execute: Execute, loaders: Map<Command, Loader>): C
     program
       .command("rollback")
       .description(
-        "switch current back to last, restart and health-check (the " +
-          "database is not reverted); rolls back an interrupted upgrade",
+        "switch current back to last (stop, optionally revert the database, switch, start, health gate), journaled " +
+          "like an upgrade; first rolls back an interrupted upgrade or rollback from its journal",
+      )
+      .option("--plan", "print what the rollback would do and exit 2 (changes planned) or 4 (blocked); writes nothing")
+      .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
+      .addOption(
+        new Option(
+          "--migrations <mode>",
+          "keep: leave the database as it is; down: run the down steps of migrations the target release does not " +
+            "ship, or restore the restore point taken before them",
+        )
+          .choices(["keep", "down"])
+          .default("keep"),
       ),
     () => import("./commands/rollback.js"),
     (module) => module.runRollback,
   );
   lazy(
-    program.command("deployments").description("list deployments with version and current/last/next marks"),
+    program
+      .command("deployments")
+      .description(
+        "list deployments with version and status (current, last, next, previous, failed, rolled back, abandoned)",
+      )
+      .option("--prune", "delete abandoned deployments (never ran, no link points at them)"),
     () => import("./commands/deployments.js"),
     (module) => module.runDeployments,
   );
   lazy(
     program
       .command("drift")
-      .description("report config files that differ from what zops installed (read only)")
+      .description("report config files that differ from what zops installed (read only; exit 0 none, 2 drifted)")
       .option("--diff", "show a unified diff installed -> on disk"),
     () => import("./commands/drift.js"),
     (module) => module.runDrift,

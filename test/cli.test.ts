@@ -30,7 +30,7 @@ describe("zops CLI", () => {
     expect(result.exitCode).toBe(0);
   });
 
-  it("exits 64 (EX_USAGE) on a usage error, so --plan's 2 (changes planned) means only that", async () => {
+  it("exits 64 (EX_USAGE) on a usage error, never 2, which --plan and drift use for changes", async () => {
     const result = await zops(["no-such-command"]);
     expect(result.exitCode).toBe(64);
     expect(result.stderr).toContain("unknown command");

@@ -1,39 +1,41 @@
 import type { ZopsConfig } from "../config/index.js";
-import { listDeployments } from "../deploy/deployments.js";
+import { listDeployments, pruneAbandoned } from "../deploy/deployments.js";
 import { deployPaths } from "../deploy/paths.js";
+import { acquireLock } from "../lock/lock-file.js";
 import { formatTable } from "../ui/output.js";
-import type { CommandResult, GlobalOptions } from "./command.js";
-import { loadCommandConfig } from "./load-config.js";
-import type { CommandMeta } from "./command.js";
+import type { CommandMeta, CommandResult, GlobalOptions } from "./command.js";
 import { STANDARD_EXITS } from "./exits.js";
+import { loadCommandConfig } from "./load-config.js";
 
-/** No lock: lists deployments. */
-export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
+/** No lock to list; the deploy lock to --prune. */
+export const meta: CommandMeta = { lock: (options) => (options.prune ? "deploy" : "none"), exits: STANDARD_EXITS };
 
-/** `zops deployments`: lists deployments oldest first with version and current/last/next marks (read only). */
+/**
+ * `zops deployments [--prune]`: lists deployments oldest first with version and status (current, last, next,
+ * previous, failed, rolled back, abandoned); --prune deletes the abandoned ones under the deploy lock.
+ */
 export const runDeployments = async (
   globals: GlobalOptions,
-  _flags: Record<string, unknown> = {},
+  flags: { prune?: boolean } = {},
   deps: { config?: ZopsConfig } = {},
 ): Promise<CommandResult> => {
   const config = deps.config ?? (await loadCommandConfig(globals)).config;
-  const deployments = await listDeployments(deployPaths(config.deploy));
-  const rows = deployments.map((entry) => [
-    entry.name,
-    entry.releaseName ?? "?",
-    entry.version ?? "?",
-    entry.marks.join(","),
-  ]);
-  return {
-    text: deployments.length
-      ? formatTable([["DEPLOYMENT", "RELEASE", "VERSION", "MARKS"], ...rows])
-      : `no deployments under ${config.deploy.root}/deployments`,
-    json: deployments.map((entry) => ({
-      name: entry.name,
-      path: entry.path,
-      release: entry.releaseName,
-      version: entry.version,
-      marks: entry.marks,
-    })),
-  };
+  const paths = deployPaths(config.deploy);
+  let pruned: string[] = [];
+  if (flags.prune) {
+    const lock = await acquireLock(paths.lock, "zops deployments --prune");
+    pruned = await pruneAbandoned(paths).finally(() => lock.release());
+  }
+  const deployments = await listDeployments(paths);
+  const rows = deployments.map((entry) => [entry.name, entry.releaseName ?? "?", entry.version ?? "?", entry.status]);
+  const lines = deployments.length
+    ? [formatTable([["DEPLOYMENT", "RELEASE", "VERSION", "STATUS"], ...rows])]
+    : [`no deployments under ${config.deploy.root}/deployments`];
+  if (flags.prune)
+    lines.push(pruned.length ? `pruned (abandoned): ${pruned.join(", ")}` : "nothing abandoned to prune");
+  const list = deployments.map((entry) => ({
+    ...{ name: entry.name, path: entry.path, release: entry.releaseName, version: entry.version },
+    ...{ marks: entry.marks, status: entry.status },
+  }));
+  return { text: lines.join("\n"), json: flags.prune ? { deployments: list, pruned } : list };
 };

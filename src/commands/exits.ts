@@ -28,8 +28,16 @@ export const NAGIOS_EXITS: ExitPolicy = {
 
 /** A plan: 0 nothing to do, 2 changes planned, 4 blocked; a real run keeps the registry's statuses. */
 export const PLAN_EXITS: ExitPolicy = {
-  help: "upgrade --plan: 0 nothing to do, 2 changes planned, 4 blocked (usage errors are 64, never 2).",
+  help:
+    "upgrade --plan, rollback --plan: 0 nothing to do, 2 changes planned, 4 blocked " +
+    "(usage errors are 64, never 2).",
   outcomes: { nothing: 0, planned: 2, blocked: ERROR_CODES.PRECONDITION.exit },
+};
+
+/** drift: 0 no drift, 2 a config file drifted (like a plan with changes). */
+export const DRIFT_EXITS: ExitPolicy = {
+  help: "drift: 0 no drift, 2 a config file drifted.",
+  outcomes: { drifted: 2 },
 };
 
 /** restore: the registry's statuses; with --plan, 0 when the restore can run and 4 (PRECONDITION) when refused. */
@@ -44,6 +52,7 @@ export const EXIT_POLICIES: readonly ExitPolicy[] = [
   NAGIOS_EXITS,
   PLAN_EXITS,
   RESTORE_PLAN_EXITS,
+  DRIFT_EXITS,
 ];
 
 /**

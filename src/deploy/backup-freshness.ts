@@ -1,8 +1,7 @@
 import type { ZopsConfig } from "../config/index.js";
 import { messageOf } from "../errors/index.js";
-import { BACKUPS_PREFIX } from "../repo/layout.js";
+import { listBackups } from "../backup/manifest.js";
 import { openStorage } from "../storage/open.js";
-import { listAll } from "../storage/read.js";
 
 /** Where the upgrade learns when the last complete backup finished (pluggable: tests pass a fake). */
 export interface BackupCatalog {
@@ -45,21 +44,18 @@ export const checkBackupFreshness = async (
 };
 
 /**
- * The repository as a catalog: a backup is complete once `backups/<id>/manifest.json` exists (written last), and its
- * write time is the finish time.
+ * The repository as a catalog, through the one repository listing (`listBackups`: completed backups, manifests
+ * checked); the finish time is the manifest's `stoppedAt`, not an object's write time.
  */
 export const repositoryBackupCatalog = (config: Pick<ZopsConfig, "repository" | "storage">): BackupCatalog => ({
   latestBackup: async () => {
     const storage = await openStorage(config);
     try {
-      const manifests = (await listAll(storage, BACKUPS_PREFIX)).filter((key) =>
-        /^backups\/[^/]+\/manifest\.json$/.test(key),
-      );
       let latest: { id: string; finishedAt: Date } | undefined;
-      for (const key of manifests) {
-        const finishedAt = (await storage.stat(key))?.modified;
-        if (finishedAt && (!latest || finishedAt > latest.finishedAt))
-          latest = { id: key.split("/")[1] ?? key, finishedAt };
+      for (const manifest of await listBackups(storage)) {
+        const finishedAt = new Date(manifest.stoppedAt);
+        if (!Number.isNaN(finishedAt.getTime()) && (!latest || finishedAt > latest.finishedAt))
+          latest = { id: manifest.id, finishedAt };
       }
       return latest;
     } finally {

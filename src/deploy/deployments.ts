@@ -2,9 +2,13 @@ import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { DeployPaths } from "./paths.js";
 import { MANIFEST_NAME, parseReleaseManifest } from "./release-manifest.js";
+import { readDeploymentStatus } from "./deployment-status.js";
 import { readSymlink } from "./symlink.js";
 
 const NAME = /^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}(?:-\d+)?$/;
+
+/** What a deployment is now: pointed at by a link, or what happened to it. */
+export type DeploymentStatus = "current" | "last" | "next" | "previous" | "failed" | "rolled back" | "abandoned";
 
 /** One deployment directory and what points at it. */
 export interface DeploymentInfo {
@@ -13,6 +17,11 @@ export interface DeploymentInfo {
   readonly version: string | undefined;
   readonly releaseName: string | undefined;
   readonly marks: readonly ("current" | "last" | "next")[];
+  /**
+   * current/last/next when a link points at it; else failed (its upgrade was rolled back), rolled back (zops rollback
+   * moved away from it), previous (it ran once), or abandoned (it never ran: an interrupted or superseded upgrade).
+   */
+  readonly status: DeploymentStatus;
   readonly createdAt: Date;
 }
 
@@ -70,12 +79,23 @@ export const listDeployments = async (paths: DeployPaths): Promise<DeploymentInf
     const marks = (["current", "last", "next"] as const).filter(
       (mark) => links[mark] !== undefined && basename(links[mark] ?? "") === name,
     );
+    const recorded = await readDeploymentStatus(path);
+    const status: DeploymentStatus =
+      marks[0] ??
+      (recorded === "failed"
+        ? "failed"
+        : recorded === "rolled-back"
+          ? "rolled back"
+          : recorded === "installed"
+            ? "previous"
+            : "abandoned");
     result.push({
       name,
       path,
       version: manifest?.version,
       releaseName: manifest?.name,
       marks,
+      status,
       createdAt: (await stat(path)).mtime,
     });
   }
@@ -98,4 +118,14 @@ export const purgeDeployments = async (paths: DeployPaths, keep: number): Promis
   const doomed = candidates.slice(0, Math.max(0, candidates.length - keep));
   for (const name of doomed) await rm(join(paths.deployments, name), { recursive: true, force: true });
   return doomed;
+};
+
+/**
+ * Deletes abandoned deployments (never ran, no link points at them); returns the names deleted. Idempotent; the caller
+ * holds the deploy lock.
+ */
+export const pruneAbandoned = async (paths: DeployPaths): Promise<string[]> => {
+  const doomed = (await listDeployments(paths)).filter((entry) => entry.status === "abandoned");
+  for (const entry of doomed) await rm(entry.path, { recursive: true, force: true });
+  return doomed.map((entry) => entry.name);
 };

@@ -17,6 +17,8 @@ export interface DeployPaths {
   readonly conffileStore: string;
   readonly journal: string;
   readonly restorePoints: string;
+  /** Private (0700) directory releases are unpacked into before consent. */
+  readonly staging: string;
   readonly lock: string;
   readonly log: string;
 }
@@ -38,6 +40,7 @@ export const deployPaths = (deploy: ZopsConfig["deploy"]): DeployPaths => {
     conffileStore: join(state, "conffiles"),
     journal: join(state, "journal.json"),
     restorePoints: join(state, "restore-points"),
+    staging: join(state, "staging"),
     lock: deploy.lockPath ?? join(state, "upgrade.lock"),
     log: deploy.logPath ?? join(state, "upgrade.log"),
   };

@@ -72,8 +72,14 @@ const probeOnce = async (check: HealthCheck, remainingMs: number): Promise<strin
   return undefined;
 };
 
-/** Polls the health check (HTTP 2xx and/or command exit 0) until it passes or the deadline passes; never throws. */
-export const waitHealthy = async (check: HealthCheck): Promise<HealthResult> => {
+/** One attempt of the health gate, as it happens: its number, elapsed time and why it failed (undefined: healthy). */
+export type HealthAttempt = (attempt: number, elapsedMs: number, problem: string | undefined) => void;
+
+/**
+ * Polls the health check (HTTP 2xx and/or command exit 0) until it passes or the deadline passes, reporting each
+ * attempt to `onAttempt`; never throws.
+ */
+export const waitHealthy = async (check: HealthCheck, onAttempt?: HealthAttempt): Promise<HealthResult> => {
   const started = performance.now();
   let attempts = 0;
   let lastProblem: string | undefined;
@@ -82,6 +88,7 @@ export const waitHealthy = async (check: HealthCheck): Promise<HealthResult> => 
     const elapsed = performance.now() - started;
     lastProblem = await probeOnce(check, check.deadlineMs - elapsed);
     const now = performance.now() - started;
+    onAttempt?.(attempts, Math.round(now), lastProblem);
     if (lastProblem === undefined) return { healthy: true, elapsedMs: Math.round(now), attempts, lastProblem };
     if (now + check.intervalMs > check.deadlineMs)
       return { healthy: false, elapsedMs: Math.round(now), attempts, lastProblem };

@@ -1,8 +1,13 @@
+import { appendFileSync } from "node:fs";
+
 /**
  * Test-only fault injection: kills this process with SIGKILL when `$ZOPS_TEST_CRASH_AT` names `point`
- * (`name`, or `name@N` for the N-th time the point is reached); a no-op otherwise.
+ * (`name`, or `name@N` for the N-th time the point is reached); a no-op otherwise. With `$ZOPS_TEST_CRASH_TRACE` set
+ * to a file, appends every point reached to it (how a test learns the points it must walk).
  */
 export const crashPoint = (point: string): void => {
+  const trace = process.env.ZOPS_TEST_CRASH_TRACE;
+  if (trace) appendFileSync(trace, `${point}\n`);
   const wanted = process.env.ZOPS_TEST_CRASH_AT;
   if (wanted === undefined) return;
   const [name, nth] = wanted.split("@");

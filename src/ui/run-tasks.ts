@@ -9,20 +9,26 @@ export interface OutputMode {
   readonly verbose: boolean;
 }
 
-/** Builds a Listr graph with zops' renderer policy (plain + timestamps when not a TTY, silent with --json). */
+/**
+ * Builds a Listr graph with zops' renderer policy (plain + timestamps when not a TTY, a 0-column terminal or a graph
+ * that asks questions; silent with --json).
+ */
 export const createTasks = <Ctx extends object>(
   tasks: ListrTask<Ctx, any, any>[],
   globals: OutputMode,
-  options: { concurrent?: boolean | number; exitOnError?: boolean } = {},
+  options: { concurrent?: boolean | number; exitOnError?: boolean; interactive?: boolean } = {},
 ): ZopsListr<Ctx> => {
   const quiet = globals.json || process.env.ZOPS_QUIET === "1";
+  // A graph that may ask a question uses the line renderer (no redraw over the prompt); so does a terminal that
+  // reports no width (a pty with 0 columns would get one character per line).
+  const plain = options.interactive === true || !process.stdout.isTTY || !process.stdout.columns;
   return new Listr<Ctx, ListrRendererValue, ListrRendererValue>(tasks, {
     concurrent: options.concurrent ?? false,
     exitOnError: options.exitOnError ?? true,
     collectErrors: "minimal",
     renderer: quiet ? "silent" : "default",
     fallbackRenderer: quiet ? "silent" : "simple",
-    fallbackRendererCondition: !process.stdout.isTTY,
+    fallbackRendererCondition: plain,
     rendererOptions: { timer: PRESET_TIMER, collapseSubtasks: false, showErrorMessage: false },
     fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, timer: PRESET_TIMER },
   });

@@ -1,23 +1,19 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
-import type { ListrTask, ListrTaskWrapper } from "listr2";
-import { formatConffileTable, readConffileTable, storeShippedContent } from "../../src/deploy/conffile-table.js";
-import { writeFileAtomic } from "../../src/fsio/atomic-write.js";
+import type { ListrTask } from "listr2";
+import { writeConfigChanges } from "../../src/deploy/config-write.js";
 import { appDatabase } from "../../src/deploy/database.js";
-import { backupFiles } from "../../src/deploy/file-backup.js";
-import { startJournal } from "../../src/deploy/journal.js";
+import { sessionTag, startJournal } from "../../src/deploy/journal.js";
 import { migrateUp } from "../../src/deploy/migrations.js";
 import { hookEnv, releaseService } from "../../src/deploy/release-service.js";
 import { createRestorePoint } from "../../src/deploy/restore-point.js";
-import { runServiceCommand, waitHealthy } from "../../src/deploy/service.js";
-import { switchSymlink } from "../../src/deploy/symlink.js";
+import { runServiceCommand } from "../../src/deploy/service.js";
+import { linkSharedDirectory } from "../../src/deploy/shared-links.js";
+import { readSymlink, switchSymlink } from "../../src/deploy/symlink.js";
 import { ZopsError } from "../../src/errors/index.js";
-import { resolveOwner } from "../../src/deploy/owner.js";
 import type { UpgradeContext } from "./context.js";
+import { healthStep, rollbackStep } from "./critical-common.js";
 import { say, step } from "./step.js";
-import { undoRecords } from "./undo.js";
-
-type Wrapper = ListrTaskWrapper<UpgradeContext, any, any>;
 
 const need = <T>(value: T | undefined, what: string): T => {
   if (value === undefined) throw new ZopsError("INTERNAL", `${what} missing before the critical section`);
@@ -32,34 +28,22 @@ const oldService = (ctx: UpgradeContext) =>
     : undefined;
 const env = (ctx: UpgradeContext) =>
   hookEnv(ctx.currentManifest?.version, need(ctx.manifest, "manifest").version, need(ctx.deploymentPath, "deployment"));
-
-// Rollback of the critical section (the listr `rollback` of every step; runs once): undoes the journal newest first.
-const rollBack = async (ctx: UpgradeContext, task: Wrapper): Promise<void> => {
-  if (ctx.rollback) return;
-  const failure = ctx.timings[ctx.timings.length - 1]?.title ?? "a step";
-  const journal = need(ctx.journal, "journal");
-  ctx.log.write(`rolling back the critical section (failed: ${failure})`);
-  const problems = await undoRecords(journal.journal.undo, {
-    config: ctx.config,
-    paths: ctx.paths,
-    fromVersion: ctx.currentManifest?.version,
-    toVersion: need(ctx.manifest, "manifest").version,
-    report: (line) => say(ctx, task, `rollback: ${line}`),
-  });
-  ctx.rollback = { ok: problems.length === 0, problems, failure };
-  if (problems.length > 0) throw new ZopsError("ROLLBACK_FAILED", `rollback incomplete:\n  ${problems.join("\n  ")}`);
-  await journal.close();
-};
+const journalOf = (ctx: UpgradeContext) => need(ctx.journal, "journal");
+const noRestart = (ctx: UpgradeContext) => (ctx.options.restart ? false : "--no-restart: prepare next only");
 
 /**
- * The critical section: stop, write configs, restore point, migrate, switch, start, health gate. Each step journals its
- * undo before acting.
+ * The critical section after consent: journal, install the staged release as next, stop, configs, restore point,
+ * migrate, switch, start, health gate. Each step journals its undo before acting; a failure skips the rest and runs
+ * the rollback step.
  */
 export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
-  step({
+  step<UpgradeContext>({
     title: "Open the upgrade journal",
+    point: "journal",
     run: async (ctx) => {
       ctx.journal = await startJournal(ctx.paths.journal, {
+        runId: ctx.runId,
+        command: "upgrade",
         fromDeployment: ctx.links?.current,
         fromVersion: ctx.currentManifest?.version,
         toDeployment: need(ctx.deploymentPath, "deployment"),
@@ -67,114 +51,123 @@ export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
       });
     },
   }),
-  step({
+  step<UpgradeContext>({
+    title: "Install the release as next",
+    point: "install",
+    critical: true,
+    run: async (ctx, task) => {
+      const deployment = need(ctx.deploymentPath, "deployment");
+      const previousNext = await readSymlink(ctx.paths.next);
+      await journalOf(ctx).record({ kind: "deployment-installed", deployment, previousNext });
+      await mkdir(ctx.paths.deployments, { recursive: true, mode: 0o755 });
+      await rename(need(ctx.staging, "staging"), deployment);
+      ctx.staging = undefined;
+      for (const dir of need(ctx.manifest, "manifest").shared)
+        await linkSharedDirectory(deployment, ctx.paths.shared, dir);
+      await switchSymlink(ctx.paths.next, deployment);
+      say(ctx, task, `deployments/${ctx.deploymentName} (next)`);
+    },
+  }),
+  step<UpgradeContext>({
     title: "Stop the service",
+    point: "stop",
+    critical: true,
     skip: (ctx) =>
-      !ctx.links?.current
+      noRestart(ctx) ||
+      (!ctx.links?.current
         ? "no current deployment (first installation)"
         : !oldService(ctx)?.stop
           ? "no stop command (deploy.service.stop or the manifest's hooks.stop)"
-          : false,
+          : false),
     run: async (ctx, task) => {
       const service = need(oldService(ctx), "old service");
-      await need(ctx.journal, "journal").record({ kind: "service-stopped", deployment: ctx.links?.current });
+      await journalOf(ctx).record({ kind: "service-stopped", deployment: ctx.links?.current });
       ctx.stoppedAt = performance.now();
       const ms = await runServiceCommand(need(service.stop, "stop"), env(ctx), service.timeoutMs, (line) =>
         say(ctx, task, line),
       );
       say(ctx, task, `stopped ${ctx.currentManifest?.version} in ${ms} ms`);
     },
-    rollback: rollBack,
   }),
-  step({
+  step<UpgradeContext>({
     title: "Write config files",
-    skip: (ctx) => (ctx.configChanges.length === 0 ? "the release ships no config files" : false),
+    point: "configs",
+    critical: true,
+    skip: (ctx) => noRestart(ctx) || (ctx.configChanges.length === 0 ? "the release ships no config files" : false),
     run: async (ctx, task) => {
-      const manifest = need(ctx.manifest, "manifest");
-      const writes: { path: string; content: Buffer; mode: number; uid?: number; gid?: number }[] = [];
-      for (const change of ctx.configChanges) {
-        const owner = await resolveOwner(change.owner, change.group);
-        if (change.action === "install")
-          writes.push({ path: change.path, content: change.shipped, mode: change.mode, ...owner });
-        if (change.action === "keep-write-dist")
-          writes.push({ path: `${change.path}.zops-dist`, content: change.shipped, mode: change.mode, ...owner });
-        if (change.action === "replace-save-old") {
-          const local = await readFile(change.path).catch(() => undefined);
-          if (local) writes.push({ path: `${change.path}.zops-old`, content: local, mode: change.mode, ...owner });
-          writes.push({ path: change.path, content: change.shipped, mode: change.mode, ...owner });
-        }
-      }
-      const table = await readConffileTable(ctx.paths.conffileTable);
-      const files = { ...table.files };
-      for (const change of ctx.configChanges) {
-        await storeShippedContent(ctx.paths.conffileStore, change.shippedSha, change.shipped);
-        files[change.destination] = { sha256: change.shippedSha, version: manifest.version };
-      }
-      writes.push({
-        path: ctx.paths.conffileTable,
-        content: Buffer.from(formatConffileTable({ format: 1, files })),
-        mode: 0o600,
-      });
-      const backups = await backupFiles(
-        writes.map((write) => write.path),
+      const count = await writeConfigChanges(
+        ctx.configChanges,
+        need(ctx.manifest, "manifest").version,
+        ctx.paths,
         join(need(ctx.deploymentPath, "deployment"), ".zops", "replaced-files"),
+        journalOf(ctx),
       );
-      await need(ctx.journal, "journal").record({ kind: "files", files: backups });
-      for (const write of writes) await writeFileAtomic(write.path, write.content, write);
-      say(ctx, task, `${writes.length - 1} file(s) written`);
+      say(ctx, task, `${count} file(s) written`);
     },
-    rollback: rollBack,
   }),
-  step({
+  step<UpgradeContext>({
     title: "Take a database restore point",
+    point: "restore-point",
+    critical: true,
     skip: (ctx) =>
-      ctx.options.skipMigrations
+      noRestart(ctx) ||
+      (ctx.options.skipMigrations
         ? "--skip-migrations"
-        : ctx.irreversible.length === 0
+        : ctx.irreversible.length === 0 || ctx.pendingMigrations.length === 0
           ? "every pending migration has a down step"
-          : false,
+          : false),
     run: async (ctx, task) => {
       const db = appDatabase(ctx.config);
       ctx.restorePoint = await createRestorePoint(
         db,
         ctx.paths.restorePoints,
         need(ctx.deploymentName, "deployment"),
+        sessionTag(ctx.runId),
         ctx.config.postgres.binDir,
       );
       say(ctx, task, `pg_dump of '${db.database}' -> ${ctx.restorePoint} (for ${ctx.irreversible.join(", ")})`);
     },
-    rollback: rollBack,
   }),
-  step({
+  step<UpgradeContext>({
     title: "Run migrations",
+    point: "migrations",
+    critical: true,
     skip: (ctx) =>
-      ctx.options.skipMigrations
+      noRestart(ctx) ||
+      (ctx.options.skipMigrations
         ? "--skip-migrations"
         : ctx.pendingMigrations.length === 0
           ? "no pending migrations"
-          : false,
+          : false),
     run: async (ctx, task) => {
       const dir = join(need(ctx.deploymentPath, "deployment"), need(ctx.manifest?.migrations, "migrations dir"));
-      await need(ctx.journal, "journal").record({
-        kind: "migrations",
+      const record = {
+        kind: "migrations" as const,
+        direction: "up" as const,
         dir,
         names: ctx.pendingMigrations,
         restorePoint: ctx.restorePoint,
-      });
-      ctx.ranMigrations = await migrateUp(
-        appDatabase(ctx.config),
+      };
+      await journalOf(ctx).record(record);
+      ctx.ranMigrations = await migrateUp({
+        db: appDatabase(ctx.config),
         dir,
-        ctx.config.deploy.database.migrationsTable,
-        (line) => say(ctx, task, line),
-      );
+        table: ctx.config.deploy.database.migrationsTable,
+        tag: sessionTag(ctx.runId),
+        crashPrefix: "upgrade.migrations",
+        onTransaction: (xid) => journalOf(ctx).amendLast({ ...record, xid }),
+        onLine: (line) => say(ctx, task, line),
+      });
       say(ctx, task, `applied ${ctx.ranMigrations.join(", ")}`);
     },
-    rollback: rollBack,
   }),
-  step({
+  step<UpgradeContext>({
     title: "Switch current to the new deployment",
+    point: "switch",
+    critical: true,
+    skip: noRestart,
     run: async (ctx, task) => {
-      await need(ctx.journal, "journal").record({ kind: "links", current: ctx.links?.current, last: ctx.links?.last });
+      await journalOf(ctx).record({ kind: "links", current: ctx.links?.current, last: ctx.links?.last });
       if (ctx.links?.current) await switchSymlink(ctx.paths.last, ctx.links.current);
       await switchSymlink(ctx.paths.current, need(ctx.deploymentPath, "deployment"));
       say(
@@ -183,53 +176,37 @@ export const criticalTasks = (): ListrTask<UpgradeContext, any, any>[] => [
         `current -> deployments/${ctx.deploymentName}${ctx.links?.current ? `, last -> ${ctx.links.current}` : ""}`,
       );
     },
-    rollback: rollBack,
   }),
-  step({
+  step<UpgradeContext>({
     title: "Start the service",
+    point: "start",
+    critical: true,
     skip: (ctx) =>
-      !newService(ctx).start ? "no start command (deploy.service.start or the manifest's hooks.start)" : false,
+      noRestart(ctx) ||
+      (!newService(ctx).start ? "no start command (deploy.service.start or the manifest's hooks.start)" : false),
     run: async (ctx, task) => {
       const service = newService(ctx);
-      await need(ctx.journal, "journal").record({
-        kind: "service-started",
-        deployment: need(ctx.deploymentPath, "deployment"),
-      });
+      await journalOf(ctx).record({ kind: "service-started", deployment: need(ctx.deploymentPath, "deployment") });
       ctx.stoppedAt ??= performance.now();
       const ms = await runServiceCommand(need(service.start, "start"), env(ctx), service.timeoutMs, (line) =>
         say(ctx, task, line),
       );
       say(ctx, task, `started ${ctx.manifest?.version} in ${ms} ms`);
     },
-    rollback: rollBack,
   }),
-  step({
-    title: "Health check",
-    skip: (ctx) =>
-      !newService(ctx).health.url && !newService(ctx).health.command
-        ? "no health check configured (deploy.health or the manifest's health)"
-        : false,
-    run: async (ctx, task) => {
-      const health = newService(ctx).health;
-      say(ctx, task, `waiting up to ${health.deadlineMs / 1000} s for ${health.url ?? health.command?.argv.join(" ")}`);
-      const result = await waitHealthy(health);
-      if (!result.healthy)
-        throw new ZopsError(
-          "ROLLED_BACK",
-          `health check of ${ctx.manifest?.version} failed after ` +
-            `${result.elapsedMs} ms (${result.attempts} attempts): ` +
-            `${result.lastProblem}`,
-        );
-      ctx.healthyAt = performance.now();
-      say(ctx, task, `healthy after ${result.elapsedMs} ms (${result.attempts} attempt(s))`);
-    },
-    rollback: rollBack,
-  }),
-  step({
+  healthStep<UpgradeContext>(
+    (ctx) => (noRestart(ctx) ? undefined : newService(ctx)),
+    (ctx) => ctx.manifest?.version,
+  ),
+  rollbackStep<UpgradeContext>(
+    (ctx) => `upgrade ${ctx.currentManifest?.version ?? "(none)"} -> ${ctx.manifest?.version}`,
+  ),
+  step<UpgradeContext>({
     title: "Close the upgrade journal",
+    point: "close",
     run: async (ctx) => {
       ctx.healthyAt ??= performance.now();
-      await need(ctx.journal, "journal").close();
+      await journalOf(ctx).close();
     },
   }),
 ];

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, symlink } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import type { ListrTask } from "listr2";
 import { checkBackupFreshness } from "../../src/deploy/backup-freshness.js";
@@ -15,15 +15,14 @@ import {
 } from "../../src/deploy/migrations.js";
 import { MANIFEST_NAME, parseReleaseManifest } from "../../src/deploy/release-manifest.js";
 import { releaseVars } from "../../src/deploy/release-service.js";
-import { switchSymlink } from "../../src/deploy/symlink.js";
-import { extractRelease } from "../../src/deploy/tarball-extract.js";
-import { inspectTarball } from "../../src/deploy/tarball-inspect.js";
+import { inspectRelease, unpackRelease } from "../../src/deploy/release/read-release.js";
+import { refuseSharedTarget } from "../../src/deploy/shared-links.js";
 import { compareVersions } from "../../src/deploy/version.js";
 import { ZopsError } from "../../src/errors/index.js";
-import { acquireLock, liveLockHolder as lockHolder } from "../../src/lock/lock-file.js";
 import { withPostgres } from "../../src/pg/connect.js";
 import { formatBytes } from "../../src/ui/output.js";
 import type { UpgradeContext } from "./context.js";
+import { lockTask } from "./lock.js";
 import { recoverTask } from "./recover.js";
 import { say, step } from "./step.js";
 
@@ -37,12 +36,12 @@ const manifestOf = (ctx: UpgradeContext) => {
   return ctx.manifest;
 };
 // A real run that was blocked before unpacking has no release files to read further.
-const blockedBeforeUnpack = (ctx: UpgradeContext) => !ctx.options.plan && !ctx.deploymentPath;
+const blockedBeforeUnpack = (ctx: UpgradeContext) => !ctx.options.plan && !ctx.staging;
 const migrationsDirIn = (ctx: UpgradeContext) => manifestOf(ctx).migrations;
 
 // Reads a file of the new release: from the unpacked deployment, or (plan) from the tarball's collected bodies.
 const readReleaseFile = async (ctx: UpgradeContext, path: string): Promise<Buffer> => {
-  if (ctx.deploymentPath && !ctx.options.plan) return readFile(join(ctx.deploymentPath, path));
+  if (ctx.staging && !ctx.options.plan) return readFile(join(ctx.staging, path));
   const body = ctx.summary?.files.get(path);
   if (!body)
     throw new ZopsError(
@@ -54,34 +53,12 @@ const readReleaseFile = async (ctx: UpgradeContext, path: string): Promise<Buffe
 
 /** The preflight graph: everything that can be checked while the service still runs (plan mode writes nothing). */
 export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
-  step({
-    title: "Take the upgrade lock",
-    run: async (ctx, task) => {
-      if (ctx.options.plan) {
-        const holder = await lockHolder(ctx.paths.lock);
-        if (holder)
-          ctx.blockers.push(
-            `lock '${ctx.paths.lock}' is held by '${holder.command}' (pid ` +
-              `${holder.pid} on ${holder.host}, since ${holder.startedAt})`,
-          );
-        return;
-      }
-      ctx.lock = await acquireLock(ctx.paths.lock, `zops upgrade ${ctx.tarball}`);
-      const stale = ctx.lock.recoveredFrom;
-      if (stale) {
-        const note =
-          `recovered a stale lock of '${stale.command}' (pid ${stale.pid} ` +
-          `on ${stale.host}, since ${stale.startedAt}): that process is gone`;
-        ctx.notes.push(note);
-        say(ctx, task, note);
-      }
-    },
-  }),
-  recoverTask(),
-  step({
+  lockTask<UpgradeContext>((ctx) => `zops upgrade ${ctx.tarball}`),
+  recoverTask<UpgradeContext>(),
+  step<UpgradeContext>({
     title: "Check the release tarball",
     run: async (ctx, task) => {
-      ctx.summary = await inspectTarball(ctx.tarball, limitsOf(ctx));
+      ctx.summary = await inspectRelease(ctx.tarball, limitsOf(ctx));
       const text = ctx.summary.files.get(MANIFEST_NAME);
       if (!text)
         throw new ZopsError(
@@ -93,7 +70,7 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
       if (ctx.options.plan) {
         const wanted = new Set(ctx.manifest.configs.map((entry) => entry.template));
         const migrations = ctx.manifest.migrations;
-        ctx.summary = await inspectTarball(
+        ctx.summary = await inspectRelease(
           ctx.tarball,
           limitsOf(ctx),
           (path) =>
@@ -111,7 +88,7 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
       );
     },
   }),
-  step({
+  step<UpgradeContext>({
     title: "Compare versions",
     run: async (ctx, task) => {
       const manifest = manifestOf(ctx);
@@ -134,7 +111,7 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
       );
     },
   }),
-  step({
+  step<UpgradeContext>({
     title: "Check free disk space",
     run: async (ctx, task) => {
       ctx.diskNeeded = (ctx.summary?.unpackedBytes ?? 0) + ctx.config.deploy.diskMarginMb * MB;
@@ -149,31 +126,36 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
       say(ctx, task, `${formatBytes(ctx.diskFree)} free, ${formatBytes(ctx.diskNeeded)} needed`);
     },
   }),
-  step({
-    title: "Unpack the release",
-    skip: (ctx) => (ctx.options.plan ? "--plan writes nothing" : ctx.blockers.length > 0 ? "blocked" : false),
+  step<UpgradeContext>({
+    title: "Check shared directories",
+    skip: (ctx) => (manifestOf(ctx).shared.length === 0 ? "the release has no shared directories" : false),
     run: async (ctx, task) => {
-      const manifest = manifestOf(ctx);
-      await mkdir(ctx.paths.deployments, { recursive: true, mode: 0o755 });
-      ctx.deploymentName = deploymentName(new Date(), new Set(await deploymentNames(ctx.paths)));
-      ctx.deploymentPath = join(ctx.paths.deployments, ctx.deploymentName);
-      if (!ctx.summary) throw new ZopsError("INTERNAL", "tarball not inspected");
-      await extractRelease(ctx.tarball, ctx.deploymentPath, ctx.summary);
-      for (const dir of manifest.shared) {
-        await mkdir(join(ctx.paths.shared, dir), { recursive: true, mode: 0o755 });
-        await rm(join(ctx.deploymentPath, dir), { recursive: true, force: true });
-        await mkdir(join(ctx.deploymentPath, posix.dirname(dir)), { recursive: true });
-        await symlink(join(ctx.paths.shared, dir), join(ctx.deploymentPath, dir));
+      for (const dir of manifestOf(ctx).shared) {
+        const why = ctx.summary?.tree.refuseSharedPath(dir) ?? (await refuseSharedTarget(ctx.paths.shared, dir));
+        if (why) ctx.blockers.push(why);
       }
-      ctx.previousNext = ctx.links?.next;
-      await switchSymlink(ctx.paths.next, ctx.deploymentPath);
-      say(ctx, task, `deployments/${ctx.deploymentName} (next)`);
-    },
-    rollback: async (ctx) => {
-      if (ctx.deploymentPath) await rm(ctx.deploymentPath, { recursive: true, force: true });
+      say(ctx, task, manifestOf(ctx).shared.join(", "));
     },
   }),
-  step({
+  step<UpgradeContext>({
+    title: "Unpack the release into staging",
+    skip: (ctx) => (ctx.options.plan ? "--plan writes nothing" : ctx.blockers.length > 0 ? "blocked" : false),
+    run: async (ctx, task) => {
+      const inspected = ctx.summary;
+      await mkdir(ctx.paths.state, { recursive: true, mode: 0o755 });
+      await mkdir(ctx.paths.staging, { recursive: true, mode: 0o700 });
+      ctx.staging = join(ctx.paths.staging, ctx.runId);
+      ctx.summary = await unpackRelease(ctx.tarball, limitsOf(ctx), ctx.staging);
+      if (ctx.summary.entries !== inspected?.entries || ctx.summary.unpackedBytes !== inspected.unpackedBytes)
+        throw new ZopsError("PRECONDITION", `release tarball '${ctx.tarball}' changed while it was being read`, {
+          hint: "do not modify the tarball during an upgrade; run the upgrade again",
+        });
+      ctx.deploymentName = deploymentName(new Date(), new Set(await deploymentNames(ctx.paths)));
+      ctx.deploymentPath = join(ctx.paths.deployments, ctx.deploymentName);
+      say(ctx, task, `${ctx.summary.entries} entries verified in ${ctx.staging}`);
+    },
+  }),
+  step<UpgradeContext>({
     title: "Render config templates and check drift",
     skip: (ctx) =>
       blockedBeforeUnpack(ctx)
@@ -183,7 +165,7 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
           : false,
     run: async (ctx, task) => {
       const manifest = manifestOf(ctx);
-      const deployment = ctx.deploymentPath ?? join(ctx.paths.deployments, "<new>");
+      const deployment = join(ctx.paths.deployments, ctx.deploymentName ?? "<new>");
       ctx.configChanges = await planConfigs({
         manifest,
         readTemplate: (path) => readReleaseFile(ctx, path),
@@ -206,7 +188,7 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
       say(ctx, task, [...counts].map(([kind, count]) => `${count} ${kind}`).join(", "));
     },
   }),
-  step({
+  step<UpgradeContext>({
     title: "Find pending migrations",
     skip: (ctx) =>
       blockedBeforeUnpack(ctx)
@@ -217,8 +199,8 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
     run: async (ctx, task) => {
       const dir = migrationsDirIn(ctx) ?? "";
       ctx.migrations =
-        ctx.deploymentPath && !ctx.options.plan
-          ? await listMigrationFiles(join(ctx.deploymentPath, dir))
+        ctx.staging && !ctx.options.plan
+          ? await listMigrationFiles(join(ctx.staging, dir))
           : migrationFilesOf(
               (ctx.summary?.paths ?? [])
                 .filter((path) => posix.dirname(path) === dir)
@@ -270,7 +252,7 @@ export const preflightTasks = (): ListrTask<UpgradeContext, any, any>[] => [
       );
     },
   }),
-  step({
+  step<UpgradeContext>({
     title: "Check the last backup",
     run: async (ctx, task) => {
       ctx.backup = await checkBackupFreshness(ctx.catalog, ctx.config.deploy.backup);

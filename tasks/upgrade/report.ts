@@ -1,7 +1,7 @@
 import { formatBytes, formatDuration, formatTable } from "../../src/ui/output.js";
 import { releaseService } from "../../src/deploy/release-service.js";
 import { join } from "node:path";
-import type { UpgradeContext } from "./context.js";
+import type { DeployRun, UpgradeContext } from "./context.js";
 
 /** Whether the upgrade would change anything (plan exit 2 vs 0). */
 export const hasChanges = (ctx: UpgradeContext): boolean =>
@@ -109,11 +109,11 @@ export const planJson = (ctx: UpgradeContext) => ({
 });
 
 /** Per-step durations and downtime as text. */
-export const formatTimings = (ctx: UpgradeContext): string => {
+export const formatTimings = (ctx: DeployRun): string => {
   const rows = ctx.timings.map((timing) => [`  ${timing.title}`, formatDuration(timing.ms)]);
   return ["Steps:", formatTable(rows)].join("\n");
 };
 
 /** Downtime (stop to healthy) in ms, when the service was stopped or started. */
-export const downtimeMs = (ctx: UpgradeContext): number | undefined =>
+export const downtimeMs = (ctx: DeployRun): number | undefined =>
   ctx.stoppedAt !== undefined && ctx.healthyAt !== undefined ? Math.round(ctx.healthyAt - ctx.stoppedAt) : undefined;

@@ -28,9 +28,12 @@ const freePort = () =>
   });
 
 // Runs the v1 -> v2 demo upgrade; returns the printed transcript. Throws when a zops step fails.
+// `repository` is the repository URL whose backups the upgrade's backup-freshness check reads (default: an empty one
+// under `dir`).
 export const demoUpgrade = async ({
   dir,
   postgres,
+  repository,
   zops = [process.execPath, resolve(here, "../../dist/bin/zops.js")],
   log = (text) => process.stdout.write(text),
 }) => {
@@ -59,7 +62,7 @@ export const demoUpgrade = async ({
     config,
     [
       "repository:",
-      `  url: file://${join(dir, "repository")}`,
+      `  url: ${repository ?? `file://${join(dir, "repository")}`}`,
       "postgres:",
       `  host: ${postgres.host}`,
       `  port: ${postgres.port}`,

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runUpgrade } from "../../src/commands/upgrade.js";
 import { parseConfig, type ZopsConfig } from "../../src/config/index.js";
-import { resolveInsideRelease } from "../../src/deploy/tarball-entry.js";
-import { inspectTarball } from "../../src/deploy/tarball-inspect.js";
+import { inspectRelease } from "../../src/deploy/release/read-release.js";
+import { ReleaseTree } from "../../src/deploy/release/release-tree.js";
 import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { rawTarball, type RawEntry } from "./raw-tar.js";
 
@@ -97,7 +97,7 @@ describe("untrusted release tarballs", () => {
         ]),
       ),
     );
-    const summary = await inspectTarball(file, { maxFiles: 100, maxUnpackedBytes: 1 << 20 });
+    const summary = await inspectRelease(file, { maxFiles: 100, maxUnpackedBytes: 1 << 20 });
     expect(summary).toMatchObject({ top: "demo", entries: 6, unpackedBytes: manifest.length + 3 });
     expect(summary.files.get("zops-release.yml")?.toString()).toBe(manifest);
   });
@@ -105,7 +105,7 @@ describe("untrusted release tarballs", () => {
   it("refuses a file that is not a tar archive, and a tarball without a manifest", async () => {
     const junk = join(dir, "junk.tar.gz");
     await writeFile(junk, "this is not a tarball at all");
-    await expect(inspectTarball(junk, { maxFiles: 10, maxUnpackedBytes: 1000 })).rejects.toMatchObject({
+    await expect(inspectRelease(junk, { maxFiles: 10, maxUnpackedBytes: 1000 })).rejects.toMatchObject({
       code: "PRECONDITION",
     });
     const bare = join(dir, "bare.tar.gz");
@@ -116,13 +116,18 @@ describe("untrusted release tarballs", () => {
     });
   });
 
-  it("resolves release-internal symlinks physically", () => {
-    const links = new Map([
-      ["demo/a", "b/c"],
-      ["demo/self", "."],
-    ]);
-    expect(resolveInsideRelease("demo/a/../x", links, "demo")).toBe("demo/b/x");
-    expect(resolveInsideRelease("demo/self/..", links, "demo")).toBeUndefined();
-    expect(resolveInsideRelease("demo/../demo/x", links, "demo")).toBeUndefined();
+  it("resolves release-internal symlinks physically, through the tree as it will exist", () => {
+    const tree = new ReleaseTree();
+    const add = (name: string, kind: "file" | "directory" | "symlink", linkName = "") =>
+      tree.add({ name, kind, typeFlag: "", linkName, size: 0, mode: 0o755, mtimeSeconds: 0, unsupported: undefined });
+    add("demo/", "directory");
+    add("demo/b/c/", "directory");
+    add("demo/a", "symlink", "b/c");
+    add("demo/self", "symlink", ".");
+    expect(tree.resolve("a/../x")).toEqual(["b", "x"]);
+    expect(tree.resolve("self/..")).toBe("escapes");
+    expect(tree.resolve("../demo/x")).toBe("escapes");
+    expect(add("demo/loop", "symlink", "loop/x")).toMatchObject({ path: "loop" });
+    expect(tree.findEscapingLink()).toMatchObject({ path: "loop", why: expect.stringContaining("loops") });
   });
 });

@@ -174,7 +174,7 @@ describe("a rollback that cannot complete", () => {
     expect(existsSync(join(env.root, ".zops", "journal.json"))).toBe(true);
     expect(await env.health()).toBeUndefined();
 
-    const fixed = await runRollback(globals, {}, { config: env.config });
+    const fixed = await runRollback(globals, { yes: true }, { config: env.config });
     expect(fixed.text).toContain("rolled back the interrupted upgrade 2.0.0 -> 3.0.0");
     expect(await env.health()).toEqual({ status: 200, version: "2.0.0" });
     expect(

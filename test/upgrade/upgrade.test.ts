@@ -133,7 +133,7 @@ describe("zops upgrade of the demo application", () => {
   });
 
   it("zops rollback switches back to v1 (warning about v2's migration); deployments marks current, last", async () => {
-    const result = await runRollback(globals, {}, { config: env.config });
+    const result = await runRollback(globals, { yes: true }, { config: env.config });
     expect(result.text).toContain("rolled back demo-app 2.0.0 -> 1.0.0");
     expect(result.text).toContain("002_add-language");
     expect(await env.health()).toEqual({ status: 200, version: "1.0.0" });
