@@ -1,8 +1,10 @@
 import { chown, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { withLocalErrors } from "../errors/index.js";
 import { run } from "../exec/run.js";
 import { findPgBinDir } from "../pg/bin-dir.js";
 import { withPostgres, type PostgresSettings } from "../pg/connect.js";
+import { queryRows } from "../pg/query.js";
 import { postgresRunAs } from "../pg/os-user.js";
 
 // Why pg_dump and not a savepoint or a template clone: node-pg-migrate commits before the new
@@ -15,8 +17,8 @@ import { postgresRunAs } from "../pg/os-user.js";
 const pgEnv = (db: PostgresSettings) => ({ PGHOST: db.host, PGPORT: String(db.port), PGUSER: db.user });
 
 /**
- * Dumps the app database (pg_dump -Fc, as the postgres OS user when root) to `<dir>/<label>.dump`; returns the path;
- * throws POSTGRES.
+ * Dumps the app database (pg_dump -Fc, as the postgres OS user when root) to `<dir>/<label>.dump`; returns the path.
+ * @throws POSTGRES when pg_dump fails; DISK_FULL, LOCAL_ACCESS or LOCAL_IO when `dir` cannot be created.
  */
 export const createRestorePoint = async (
   db: PostgresSettings,
@@ -25,8 +27,10 @@ export const createRestorePoint = async (
   binDir?: string,
 ): Promise<string> => {
   const runAs = await postgresRunAs();
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  if (runAs) await chown(dir, runAs.uid, runAs.gid);
+  await withLocalErrors(`unable to create the restore point directory '${dir}'`, dir, async () => {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (runAs) await chown(dir, runAs.uid, runAs.gid);
+  });
   const file = join(dir, `${label}.dump`);
   const bin = await findPgBinDir(binDir);
   await run(join(bin, "pg_dump"), ["--format=custom", "--file", file, "--dbname", db.database], {
@@ -47,7 +51,11 @@ export const restoreRestorePoint = async (db: PostgresSettings, file: string, bi
   const runAs = await postgresRunAs();
   const bin = await findPgBinDir(binDir);
   await withPostgres({ ...db, database: "postgres" }, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS "${db.database.replace(/"/g, '""')}" WITH (FORCE)`);
+    await queryRows(
+      client,
+      `dropping database '${db.database}' to replace it by the restore point`,
+      `DROP DATABASE IF EXISTS "${db.database.replace(/"/g, '""')}" WITH (FORCE)`,
+    );
   });
   await run(join(bin, "pg_restore"), ["--create", "--exit-on-error", "--dbname", "postgres", file], {
     uid: runAs?.uid,
