@@ -4,6 +4,7 @@ import type { BackupManifest, ManifestFile } from "../backup/manifest.js";
 import type { UnpackPiece } from "../backup/pieces.js";
 import type { PiecePool } from "../backup/piece-pool.js";
 import { ZopsError, errnoOf, localError } from "../errors/index.js";
+import { forEachBounded } from "../flow/bounded.js";
 import { syncPath } from "../fsio/sync.js";
 import type { OsUser } from "../pg/os-user.js";
 import { getBuffer } from "../storage/read.js";
@@ -229,22 +230,10 @@ const restoreInto = async (
   // Empty files (no pieces) are finished here.
   for (const file of finishHere) if (file.pieces.length === 0) await finishFile(file);
   // Files are synced as they are finished (one-piece files on the pool threads); their directory entries last.
-  await forEachLimited(["", ...manifest.directories.map((entry) => entry.path)], 8, (path) =>
+  await forEachBounded(["", ...manifest.directories.map((entry) => entry.path)], 8, (path) =>
     syncPath(path === "" ? dir : join(dir, ...path.split("/"))),
   );
   return { written: todo.length, unchanged, removed, bytes: total, downloaded: progress.downloaded };
-};
-
-// Runs `fn` over items with at most `limit` at once; waits for all.
-const forEachLimited = async <T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> => {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  });
-  await Promise.all(runners);
 };
 
 // Delta restore: removes files and links under `dir` that the backup does not have (PostgreSQL must be stopped).
