@@ -1,3 +1,4 @@
+import { localError } from "../errors/index.js";
 import { readWholeFile } from "../fsio/read-whole-file.js";
 import type { JobHandlers } from "../workers/protocol.js";
 import { transferOf } from "../workers/serve.js";
@@ -40,7 +41,9 @@ export type PieceJobs = {
 /** The worker-thread handlers of PieceJobs (registered by src/bin/zops-worker.ts). */
 export const pieceJobHandlers: JobHandlers<PieceJobs> = {
   pack: async ({ pieces, level }) => {
-    const packed = await packPieces(pieces, level);
+    const packed = await packPieces(pieces, level).catch((error: unknown) => {
+      throw localError(error, "unable to read a file of the data directory");
+    });
     const data = transferOf(packed.data).length > 0 ? packed.data : Uint8Array.prototype.slice.call(packed.data);
     return { result: { ...packed, data }, transfer: transferOf(data) };
   },

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, fchmodSync, fchownSync, fsyncSync, futimesSync, openSync, readSync, writeSync } from "node:fs";
 import { compressFrame, decompressFrameChunks } from "../compress/frames.js";
+import { errnoOf } from "../errors/index.js";
 
 // The byte work of backups and restores, run inside worker threads (jobs in ./piece-jobs.ts) so that
 // zstd and SHA-256 use every core. A data object is a concatenation of zstd frames, one per piece.
@@ -103,10 +104,14 @@ export interface UnpackPiece {
   readonly whole?: { readonly mode: number; readonly mtimeMs: number; readonly uid?: number; readonly gid?: number };
 }
 
-/** What went wrong with one object: the message names the object and the file. */
+/**
+ * What went wrong with one object: the message names the object and the file. A failure of this machine's disk (not
+ * the backup's) carries its errno and the local path.
+ */
 export interface UnpackProblem {
   readonly path?: string;
   readonly message: string;
+  readonly local?: { readonly errno: string; readonly syscall?: string; readonly absolute?: string };
 }
 
 /**
@@ -153,11 +158,16 @@ export const unpackPieces = async (
       if (fd !== undefined && piece.whole) finishFile(fd, piece.whole);
     } catch (error) {
       // An errno (ENOSPC, EIO, EACCES...) is this machine's disk, not the backup.
-      const local = typeof (error as NodeJS.ErrnoException).code === "string";
-      const message = local
-        ? `file '${piece.path}' could not be written to ${piece.absolute}: ${(error as Error).message}`
-        : `file '${piece.path}' in object '${key}' is corrupt: ${(error as Error).message}`;
-      problems.push({ path: piece.path, message });
+      const errno = errnoOf(error);
+      if (errno !== undefined) {
+        const message = `file '${piece.path}' could not be written to ${piece.absolute}: ${(error as Error).message}`;
+        const syscall = (error as NodeJS.ErrnoException).syscall;
+        problems.push({ path: piece.path, message, local: { errno, syscall, absolute: piece.absolute } });
+      } else
+        problems.push({
+          path: piece.path,
+          message: `file '${piece.path}' in object '${key}' is corrupt: ${(error as Error).message}`,
+        });
       continue;
     } finally {
       if (fd !== undefined) closeSync(fd);

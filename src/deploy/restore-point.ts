@@ -1,7 +1,7 @@
 import { chown, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type pg from "pg";
-import { ZopsError } from "../errors/index.js";
+import { withLocalErrors, ZopsError } from "../errors/index.js";
 import { run } from "../exec/run.js";
 import { crashPoint } from "../fault/crash-point.js";
 import { findPgBinDir } from "../pg/bin-dir.js";
@@ -62,7 +62,7 @@ export const restoreDatabaseNames = (database: string, runId: string) => ({
 
 /**
  * Dumps the app database (pg_dump -Fc, as the postgres OS user when root) to `<dir>/<label>.dump`; returns the path.
- * @throws POSTGRES
+ * @throws POSTGRES when pg_dump fails; DISK_FULL, LOCAL_ACCESS or LOCAL_IO when `dir` cannot be created.
  */
 export const createRestorePoint = async (
   db: PostgresSettings,
@@ -72,8 +72,10 @@ export const createRestorePoint = async (
   binDir?: string,
 ): Promise<string> => {
   const runAs = await postgresRunAs();
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  if (runAs) await chown(dir, runAs.uid, runAs.gid);
+  await withLocalErrors(`unable to create the restore point directory '${dir}'`, dir, async () => {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (runAs) await chown(dir, runAs.uid, runAs.gid);
+  });
   const file = join(dir, `${label}.dump`);
   const bin = await findPgBinDir(binDir);
   await run(join(bin, "pg_dump"), ["--format=custom", "--file", file, "--dbname", db.database], {

@@ -1,5 +1,6 @@
 import type { ZopsConfig } from "../config/index.js";
 import { withPostgres } from "../pg/connect.js";
+import { queryRows } from "../pg/query.js";
 import { fingerprintsKey } from "../repo/layout.js";
 import { putJson } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
@@ -8,6 +9,7 @@ import { captureFingerprints, type Fingerprints } from "./fingerprint.js";
 /**
  * Captures the cluster's data fingerprints right after backup `backupId`, stores them beside the drill reports, then
  * switches WAL so the fingerprint point is archived promptly. Read-only on the data; idempotent per backup.
+ * @throws POSTGRES naming what was being done; the storage codes when the fingerprints cannot be stored.
  */
 export const captureBackupFingerprints = async (
   config: ZopsConfig,
@@ -18,6 +20,8 @@ export const captureBackupFingerprints = async (
     maxTableBytes: config.drill.fingerprintMaxTableMB * 1024 * 1024,
   });
   await putJson(storage, fingerprintsKey(backupId), fingerprints);
-  await withPostgres(config.postgres, (client) => client.query("select pg_switch_wal()"));
+  await withPostgres(config.postgres, (client) =>
+    queryRows(client, "switching WAL after the fingerprint capture", "select pg_switch_wal()"),
+  );
   return fingerprints;
 };

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { withPostgres, type PostgresSettings } from "../pg/connect.js";
 import { compareLsn } from "../pg/lsn.js";
+import { postgresError, queryRows } from "../pg/query.js";
 
 /** One table's content summary at the capture snapshot. */
 export interface TableFingerprint {
@@ -76,6 +77,7 @@ const captureDatabase = async (
 /**
  * Captures fingerprints of every connectable database (read-only; one snapshot per database). Tables above
  * `maxTableBytes` get a row count only.
+ * @throws POSTGRES naming the database and what was being read.
  */
 export const captureFingerprints = async (
   settings: PostgresSettings,
@@ -84,15 +86,24 @@ export const captureFingerprints = async (
   const maxTableBytes = options.maxTableBytes ?? 1024 ** 3;
   const databases = await withPostgres(settings, async (client) =>
     (
-      await client.query<{ datname: string }>(
+      await queryRows<{ datname: string }>(
+        client,
+        "listing the databases to fingerprint",
         "select datname from pg_database where datallowconn and not datistemplate order by 1",
       )
-    ).rows.map((row) => row.datname),
+    ).map((row) => row.datname),
   );
   const result: Record<string, Record<string, TableFingerprint>> = {};
   let lsn = "0/0";
   for (const database of databases) {
-    const captured = await withPostgres(settings, (client) => captureDatabase(client, maxTableBytes), { database });
+    const captured = await withPostgres(
+      settings,
+      (client) =>
+        captureDatabase(client, maxTableBytes).catch((error: unknown) => {
+          throw postgresError(`fingerprinting the tables of database '${database}'`, error);
+        }),
+      { database },
+    );
     result[database] = captured.tables;
     if (compareLsn(captured.lsn, lsn) > 0) lsn = captured.lsn;
   }

@@ -25,6 +25,11 @@ export const ERROR_CODES = {
   NOT_FOUND: { exit: 12, summary: "the named backup, deployment or file does not exist" },
   PARTIAL: { exit: 13, summary: "some parts of the job failed; the report names them" },
   DISK_FULL: { exit: 14, summary: "not enough free disk space" },
+  LOCAL_ACCESS: {
+    exit: 15,
+    summary: "a local file or directory could not be read or written: permission denied or read-only file system",
+  },
+  LOCAL_IO: { exit: 16, summary: "a local file-system operation failed (I/O error, too many open files, ...)" },
   INTERRUPTED: { exit: 130, summary: "interrupted by a signal" },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

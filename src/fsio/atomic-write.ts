@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { localError } from "../errors/errno.js";
 import { syncDirectory } from "./sync.js";
 
 /** Prefix of the temp files an atomic write leaves behind only when killed mid-write (spools clean them by it). */
@@ -24,14 +25,22 @@ export interface AtomicWriteOptions {
 /**
  * Writes `data` to `path` atomically: a temp file in the same directory, then rename over, so readers see the old or
  * the new content, never a mix; durable (file and directory fsynced) unless `durable: false`. Missing parent
- * directories are created (0755). Not idempotent only in the mtime it sets. Throws the file-system error; the temp file
- * is removed on failure.
+ * directories are created (0755). Not idempotent only in the mtime it sets. The temp file is removed on failure.
+ * @throws DISK_FULL, LOCAL_ACCESS or LOCAL_IO naming `path`.
  */
 export const writeFileAtomic = async (
   path: string,
   data: Uint8Array | string,
   options: AtomicWriteOptions = {},
 ): Promise<void> => {
+  try {
+    await writeAtomically(path, data, options);
+  } catch (error) {
+    throw localError(error, `unable to write '${path}'`, dirname(path));
+  }
+};
+
+const writeAtomically = async (path: string, data: Uint8Array | string, options: AtomicWriteOptions): Promise<void> => {
   const dir = dirname(path);
   const durable = options.durable ?? true;
   await mkdir(dir, { recursive: true, mode: 0o755 });

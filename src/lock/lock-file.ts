@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { ZopsError } from "../errors/index.js";
+import { ZopsError, localError, withLocalErrors } from "../errors/index.js";
 import { isProcessAlive, processStartTime } from "../exec/process-alive.js";
 
 /** What a lock file records about its holder. */
@@ -93,12 +93,14 @@ export const handDown = (lock: HeldLock): HeldLock => {
 /**
  * Takes an exclusive lock file (O_EXCL) holding this process's holder record; a lock of a dead process on this host is
  * detected as stale and taken over (recoveredFrom says whose). A lock the runner handed down is returned nested.
- * @throws LOCK_HELD naming the live holder.
+ * @throws LOCK_HELD naming the live holder; LOCAL_ACCESS, DISK_FULL or LOCAL_IO when the file cannot be created.
  */
 export const acquireLock = async (path: string, command: string): Promise<HeldLock> => {
   const nested = handedDown.get(resolve(path));
   if (nested) return { ...nested, release: async () => undefined };
-  await mkdir(dirname(path), { recursive: true });
+  await withLocalErrors(`unable to create the directory of lock file '${path}'`, dirname(path), () =>
+    mkdir(dirname(path), { recursive: true }),
+  );
   const holder = thisHolder(command);
   let recoveredFrom: LockHolder | undefined;
   for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -120,12 +122,8 @@ export const acquireLock = async (path: string, command: string): Promise<HeldLo
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new ZopsError("LOCK_HELD", `unable to create lock file '${path}': ${(error as Error).message}`, {
-          hint: "check that the lock directory exists and is writable",
-          cause: error,
-        });
-      }
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+        throw localError(error, `unable to create lock file '${path}'`, dirname(path));
     }
     const existing = await readLockHolder(path);
     if (existing && holderIsLive(existing)) throw lockHeldError(path, existing);

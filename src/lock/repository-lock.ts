@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ZopsConfig } from "../config/schema.js";
-import { ZopsError } from "../errors/index.js";
+import { ZopsError, withLocalErrors } from "../errors/index.js";
 import {
   acquireLock,
   describeHolder,
@@ -37,16 +37,17 @@ export const acquireRepositoryWriter = (lockPath: string, command: string): Prom
 /**
  * Registers this process as a reader of the repository (restore, verify, drill) until release; writers still run, but
  * none deletes anything while the entry lives.
- * @throws LOCK_HELD when a writer is deleting right now.
+ * @throws LOCK_HELD when a writer is deleting right now; LOCAL_ACCESS, DISK_FULL or LOCAL_IO when the entry cannot be
+ * written.
  */
 export const acquireRepositoryReader = async (lockPath: string, command: string): Promise<HeldLock> => {
   const dir = readersDir(lockPath);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
   const holder = thisHolder(command);
   const entry = join(dir, `${holder.host}-${holder.pid}-${randomBytes(4).toString("hex")}.json`);
-  const handle = await open(entry, "wx", 0o644);
-  await handle.writeFile(`${JSON.stringify(holder)}\n`);
-  await handle.close();
+  await withLocalErrors(`unable to register as a reader of the repository in '${dir}'`, dir, async () => {
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    await writeFile(entry, `${JSON.stringify(holder)}\n`, { flag: "wx", mode: 0o644 });
+  });
   const release = async () => {
     await unlink(entry).catch(() => undefined);
   };
@@ -77,12 +78,14 @@ export const liveReaders = async (lockPath: string): Promise<LockHolder[]> => {
  */
 export const excludeReaders = async (lockPath: string, command: string): Promise<{ release(): Promise<void> }> => {
   const flag = deletingFlag(lockPath);
-  await mkdir(dirname(flag), { recursive: true });
   const holder = thisHolder(command);
-  const handle = await open(flag, "w", 0o644);
-  await handle.writeFile(`${JSON.stringify(holder)}\n`);
-  await handle.sync();
-  await handle.close();
+  await withLocalErrors(`unable to raise the deleting flag '${flag}'`, dirname(flag), async () => {
+    await mkdir(dirname(flag), { recursive: true });
+    const handle = await open(flag, "w", 0o644);
+    await handle.writeFile(`${JSON.stringify(holder)}\n`);
+    await handle.sync();
+    await handle.close();
+  });
   const release = async () => {
     const current = await readLockHolder(flag);
     if (current?.pid === holder.pid && current.host === holder.host) await unlink(flag).catch(() => undefined);

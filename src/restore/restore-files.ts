@@ -1,14 +1,16 @@
 import { chmod, chown, lstat, open, readdir, rm, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupManifest, ManifestFile } from "../backup/manifest.js";
-import type { UnpackPiece, UnpackProblem } from "../backup/pieces.js";
+import type { UnpackPiece } from "../backup/pieces.js";
 import type { PiecePool } from "../backup/piece-pool.js";
-import { ZopsError } from "../errors/index.js";
+import { ZopsError, errnoOf, localError } from "../errors/index.js";
+import { forEachBounded } from "../flow/bounded.js";
 import { syncPath } from "../fsio/sync.js";
 import type { OsUser } from "../pg/os-user.js";
 import { getBuffer } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
 import { planLanes } from "./lanes.js";
+import { restoreFailure, type RestoreProblem } from "./restore-failure.js";
 
 export interface RestoreProgress {
   readonly bytes: number;
@@ -25,18 +27,42 @@ export interface RestoreFilesResult {
   readonly downloaded: number;
 }
 
+/** How restoreFiles runs. */
+export interface RestoreFilesOptions {
+  readonly delta: boolean;
+  readonly owner?: OsUser;
+  readonly onProgress?: (progress: RestoreProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Restores every file of the manifest under `dir`: downloads the objects in parallel, checks each object's and each
  * piece's SHA-256 on the pool threads and writes the pieces; with `delta`, keeps files whose content already matches
- * and removes files the backup does not have. Throws VERIFY_FAILED naming every damaged file (after trying all
- * objects).
+ * and removes files the backup does not have. After trying all objects, fails by the most telling problem.
+ * @throws DISK_FULL (naming the file and the space needed), LOCAL_ACCESS or LOCAL_IO for this machine's disk; the
+ * storage code (STORAGE_UNREACHABLE, STORAGE_NOT_FOUND for an object missing, STORAGE_IO) when an object cannot be
+ * read; VERIFY_FAILED naming every damaged file.
  */
 export const restoreFiles = async (
   storage: Storage,
   pool: PiecePool,
   manifest: BackupManifest,
   dir: string,
-  options: { delta: boolean; owner?: OsUser; onProgress?: (progress: RestoreProgress) => void; signal?: AbortSignal },
+  options: RestoreFilesOptions,
+): Promise<RestoreFilesResult> => {
+  try {
+    return await restoreInto(storage, pool, manifest, dir, options);
+  } catch (error) {
+    throw localError(error, `restore of backup ${manifest.id} into '${dir}'`);
+  }
+};
+
+const restoreInto = async (
+  storage: Storage,
+  pool: PiecePool,
+  manifest: BackupManifest,
+  dir: string,
+  options: RestoreFilesOptions,
 ): Promise<RestoreFilesResult> => {
   let removed = 0;
   let todo: ManifestFile[] = [...manifest.files];
@@ -91,7 +117,7 @@ export const restoreFiles = async (
   const objectSha = new Map(manifest.objects.map((object) => [object.key, object.sha256]));
   const objectSize = new Map(manifest.objects.map((object) => [object.key, object.size]));
   const total = todo.reduce((sum, file) => sum + file.size, 0);
-  const problems: UnpackProblem[] = [];
+  const problems: RestoreProblem[] = [];
   const progress = { bytes: 0, total, objects: 0, downloaded: 0 };
   // A multi-piece file is finished (mode, mtime, owner, fsync) as soon as its last piece is written, while the
   // lanes go on: pgBackRest's one fsync per file, without the pool threads waiting for it.
@@ -119,9 +145,11 @@ export const restoreFiles = async (
       const finish = (flushing.get(path) ?? Promise.resolve()).then(() => finishFile(file));
       finishing.push(
         finish.catch((error: unknown) => {
+          const errno = errnoOf(error);
           problems.push({
             path: file.path,
             message: `file '${file.path}' could not be finished in ${dir}: ${(error as Error).message}`,
+            local: errno ? { errno, syscall: (error as NodeJS.ErrnoException).syscall, absolute } : undefined,
           });
         }),
       );
@@ -132,9 +160,11 @@ export const restoreFiles = async (
       flushing.set(path, flush);
     }
   };
-  const unreadable = (key: string, pieces: readonly UnpackPiece[], error: unknown): UnpackProblem => ({
+  const unreadable = (key: string, pieces: readonly UnpackPiece[], error: unknown): RestoreProblem => ({
     path: pieces[0]?.path,
     message: `object '${key}' (holding '${pieces[0]?.path}') could not be read: ${(error as Error).message}`,
+    readError: error,
+    key,
   });
   const unpack = async (key: string, pieces: UnpackPiece[], data: Promise<Buffer> | undefined): Promise<void> => {
     const objectSha256 = objectSha.get(key);
@@ -155,6 +185,8 @@ export const restoreFiles = async (
         );
       }
     } catch (error) {
+      // A dead thread or closed pool is a bug, not the backup's fault.
+      if (error instanceof ZopsError && error.code === "INTERNAL") throw error;
       problems.push(unreadable(key, pieces, error));
       return;
     }
@@ -194,39 +226,14 @@ export const restoreFiles = async (
     }),
   );
   await Promise.all(finishing);
-  if (problems.length > 0) {
-    const files = [
-      ...new Set(problems.map((problem) => problem.path).filter((path): path is string => path !== undefined)),
-    ];
-    throw new ZopsError(
-      "VERIFY_FAILED",
-      `restore of backup ${manifest.id} failed: ` +
-        `${problems[0]?.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`,
-      {
-        hint: "the repository copy is damaged: run `zops verify` and restore another backup",
-        details: { files, problems: problems.map((problem) => problem.message) },
-      },
-    );
-  }
+  if (problems.length > 0) throw restoreFailure(problems, { backupId: manifest.id, dir, neededBytes: total });
   // Empty files (no pieces) are finished here.
   for (const file of finishHere) if (file.pieces.length === 0) await finishFile(file);
   // Files are synced as they are finished (one-piece files on the pool threads); their directory entries last.
-  await forEachLimited(["", ...manifest.directories.map((entry) => entry.path)], 8, (path) =>
+  await forEachBounded(["", ...manifest.directories.map((entry) => entry.path)], 8, (path) =>
     syncPath(path === "" ? dir : join(dir, ...path.split("/"))),
   );
   return { written: todo.length, unchanged, removed, bytes: total, downloaded: progress.downloaded };
-};
-
-// Runs `fn` over items with at most `limit` at once; waits for all.
-const forEachLimited = async <T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> => {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  });
-  await Promise.all(runners);
 };
 
 // Delta restore: removes files and links under `dir` that the backup does not have (PostgreSQL must be stopped).

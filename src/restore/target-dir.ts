@@ -1,6 +1,6 @@
 import { chmod, chown, lchown, lstat, mkdir, readdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { ZopsError } from "../errors/index.js";
+import { ZopsError, withLocalErrors } from "../errors/index.js";
 import type { BackupManifest } from "../backup/manifest.js";
 import type { OsUser } from "../pg/os-user.js";
 
@@ -63,8 +63,19 @@ export const checkTarget = async (dir: string, delta: boolean): Promise<"absent"
 /**
  * Creates the data directory (0700), every directory of the manifest with its mode, tablespace links for mapped
  * tablespaces, and the directories PostgreSQL requires; owned by `owner` when given. Idempotent.
+ * @throws DISK_FULL, LOCAL_ACCESS or LOCAL_IO naming the path that could not be created.
  */
-export const createDirectories = async (
+export const createDirectories = (
+  dir: string,
+  manifest: BackupManifest,
+  tablespaceMap: ReadonlyMap<string, string>,
+  owner: OsUser | undefined,
+): Promise<void> =>
+  withLocalErrors(`unable to create the directories of the restore in '${dir}'`, undefined, () =>
+    createAll(dir, manifest, tablespaceMap, owner),
+  );
+
+const createAll = async (
   dir: string,
   manifest: BackupManifest,
   tablespaceMap: ReadonlyMap<string, string>,

@@ -2,7 +2,7 @@ import { chmod, lchown, mkdir, open, unlink, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Decrypter } from "age-encryption";
 import { sha256Of } from "../crypto/hash.js";
-import { ZopsError } from "../errors/index.js";
+import { ZopsError, localError } from "../errors/index.js";
 import { getBuffer } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
 import { readSecretsManifest } from "./catalog.js";
@@ -18,8 +18,9 @@ export interface RestoreSecretsResult {
 /**
  * Decrypts archive `id` (or "latest") with the identities in `identityFile` and writes its files under
  * targetDir/<original path> with mode 0600 (directories 0700) and, as root, their recorded owner. Nothing is written
- * unless decryption and the checksum succeed. Throws PRECONDITION when the identity is not a recipient, VERIFY_FAILED
- * for a damaged archive, NOT_FOUND for an unknown id.
+ * unless decryption and the checksum succeed.
+ * @throws PRECONDITION when the identity is not a recipient; VERIFY_FAILED for a damaged archive; NOT_FOUND for an
+ * unknown id; DISK_FULL, LOCAL_ACCESS or LOCAL_IO naming the local path that could not be written.
  */
 export const restoreSecrets = async (
   storage: Storage,
@@ -62,6 +63,21 @@ export const restoreSecrets = async (
   const entries = await parseSecretsTar(plaintext, `secrets archive ${manifest.id}`);
   plaintext.fill(0);
   const owners = options.owners ?? process.getuid?.() === 0;
+  try {
+    return { id: manifest.id, files: await writeSecrets(entries, targetDir, owners) };
+  } catch (error) {
+    throw localError(error, `unable to restore the secrets under '${targetDir}'`);
+  } finally {
+    for (const entry of entries) entry.content.fill(0);
+  }
+};
+
+// Writes the decrypted entries under targetDir (files 0600, directories 0700, owners as root); returns their paths.
+const writeSecrets = async (
+  entries: Awaited<ReturnType<typeof parseSecretsTar>>,
+  targetDir: string,
+  owners: boolean,
+): Promise<string[]> => {
   await mkdir(targetDir, { recursive: true, mode: 0o700 });
   const files: string[] = [];
   for (const entry of entries) {
@@ -88,5 +104,5 @@ export const restoreSecrets = async (
     if (entry.mtime) await utimes(path, entry.mtime, entry.mtime);
     files.push(entry.path);
   }
-  return { id: manifest.id, files };
+  return files;
 };

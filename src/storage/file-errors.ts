@@ -1,10 +1,10 @@
-import { ZopsError } from "../errors/index.js";
+import { ZopsError, errnoOf } from "../errors/index.js";
 import { notFound } from "./key.js";
 
 /** Maps a Node file-system error on `key` to the storage error an operator can act on. */
 export const mapFileError = (error: unknown, location: string, key: string, action: string): ZopsError => {
   if (error instanceof ZopsError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoOf(error) ?? (error as NodeJS.ErrnoException).code;
   const path = (error as NodeJS.ErrnoException).path ?? key;
   switch (code) {
     case "ENOENT":

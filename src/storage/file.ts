@@ -34,7 +34,13 @@ const PRUNE_RACE_ATTEMPTS = 10;
  */
 export class FileStorage implements Storage {
   readonly location: string;
-  readonly capabilities: StorageCapabilities = { atomicPut: true, multipart: false, localPath: true, network: false };
+  readonly capabilities: StorageCapabilities = {
+    atomicPut: true,
+    multipart: false,
+    localPath: true,
+    network: false,
+    retriesOwnPuts: false,
+  };
   private owner: Promise<{ uid: number; gid: number } | undefined> | undefined;
 
   constructor(readonly root: string) {

@@ -7,7 +7,13 @@ import type { GetOptions, ObjectInfo, PutBody, PutResult, Storage, StorageCapabi
 /** In-memory storage for unit tests; puts are atomic (the object appears only when the body is fully read). */
 export class MemoryStorage implements Storage {
   readonly location: string;
-  readonly capabilities: StorageCapabilities = { atomicPut: true, multipart: false, localPath: false, network: false };
+  readonly capabilities: StorageCapabilities = {
+    atomicPut: true,
+    multipart: false,
+    localPath: false,
+    network: false,
+    retriesOwnPuts: false,
+  };
   readonly objects = new Map<string, { data: Buffer; modified: Date }>();
 
   constructor(name = "test") {

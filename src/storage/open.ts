@@ -9,8 +9,8 @@ import type { Storage } from "./storage.js";
 export type StorageConfig = Pick<ZopsConfig, "repository" | "storage">;
 
 /**
- * Opens the bare driver named by repository.url (the S3 SDK is imported only for s3:// URLs); S3 upload parts use the
- * storage retry policy.
+ * Opens the bare driver named by repository.url (the S3 SDK is imported only for s3:// URLs); S3 puts use the storage
+ * retry policy and time limit per request.
  */
 export const openDriver = async (config: StorageConfig): Promise<Storage> => {
   const url = config.repository.url;
@@ -18,7 +18,14 @@ export const openDriver = async (config: StorageConfig): Promise<Storage> => {
   if (url.startsWith("s3://")) {
     const { S3Storage } = await import("./s3.js");
     const { endpoint, region, forcePathStyle } = config.repository.s3;
-    return new S3Storage({ url, endpoint, region, forcePathStyle, retry: config.storage });
+    return new S3Storage({
+      url,
+      endpoint,
+      region,
+      forcePathStyle,
+      retry: config.storage,
+      requestTimeoutSeconds: config.storage.timeoutSeconds,
+    });
   }
   throw new ZopsError("CONFIG_INVALID", `repository.url '${url}' is not a file:// or s3:// URL`, {
     hint: "use file:///absolute/path or s3://bucket/prefix",

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Readable } from "node:stream";
 import { ZopsError } from "../errors/index.js";
 import { isReplayable, openBody } from "./body.js";
-import { backoffDelay } from "./retry-policy.js";
+import { backoffDelay, gaveUpAfter } from "./retry-policy.js";
 import { isTransient, transientError } from "./transient.js";
 import { Watchdog } from "./watchdog.js";
 import { watchDownload, watchUpload } from "./watched-streams.js";
@@ -32,7 +32,8 @@ const DELETE_CHUNK = 1000;
  * Wraps any driver with a timeout on every operation and, for network storage
  * (`capabilities.network`), retries with exponential backoff and jitter for transient errors
  * only (network, 5xx, throttling, timeouts). Not-found, credential and conflict errors fail at
- * once; a put of a one-shot stream is never retried. A final error says how many attempts ran.
+ * once; a put of a one-shot stream is never retried, nor a put of a driver that retries its own
+ * (`capabilities.retriesOwnPuts`: one retry layer). A final error says how many attempts ran.
  */
 export class ResilientStorage implements Storage {
   readonly location: string;
@@ -53,8 +54,13 @@ export class ResilientStorage implements Storage {
     this.timeoutMs = Math.round(settings.timeoutSeconds * 1000);
   }
 
-  // Put with an idle watchdog on the transfer; retried only for replayable bodies (buffers, factories).
+  // Put with an idle watchdog on the transfer; retried only for replayable bodies (buffers, factories). A driver that
+  // retries its own puts (timing each request) is called once: retrying here as well multiplied the attempts.
   put(key: string, body: PutBody, options: PutOptions = {}): Promise<PutResult> {
+    if (this.capabilities.retriesOwnPuts)
+      return this.attempt("write", key, false, options.signal, (watchdog) =>
+        this.inner.put(key, body, { ...options, signal: watchdog.signal }),
+      );
     return this.attempt("write", key, isReplayable(body), options.signal, (watchdog) => {
       if (typeof body === "function" || !(body instanceof Uint8Array || typeof body === "string")) {
         return this.inner.put(key, watchUpload(openBody(body), watchdog), { ...options, signal: watchdog.signal });
@@ -222,11 +228,7 @@ export class ResilientStorage implements Storage {
   }
 
   private finalError(error: ZopsError, attempts: number): ZopsError {
-    return new ZopsError(error.code, `${error.message} (gave up after ${attempts} attempts)`, {
-      hint: error.hint,
-      cause: error,
-      details: { ...error.details, attempts },
-    });
+    return gaveUpAfter(error, attempts) as ZopsError;
   }
 }
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { ZopsError } from "../errors/index.js";
 import { isTransient } from "./transient.js";
 
 /** How often and how patiently transient failures are retried (the `storage:` config section). */
@@ -18,8 +19,21 @@ export const backoffDelay = (policy: RetryPolicy, attempt: number): number => {
 };
 
 /**
+ * The error an operation gave up with after `attempts` tries: the same code and hint, the message saying how many
+ * attempts ran, `details.attempts` set. Errors that are not ZopsErrors pass through. Pure.
+ */
+export const gaveUpAfter = (error: unknown, attempts: number): unknown =>
+  error instanceof ZopsError
+    ? new ZopsError(error.code, `${error.message} (gave up after ${attempts} attempts)`, {
+        hint: error.hint,
+        cause: error,
+        details: { ...error.details, attempts },
+      })
+    : error;
+
+/**
  * Runs a replayable operation, retrying it after transient errors (isTransient) up to policy.retries times; throws the
- * last error. Aborts the wait when `signal` fires.
+ * last error, saying how many attempts ran when there was more than one. Aborts the wait when `signal` fires.
  */
 export const retryTransient = async <T>(
   policy: RetryPolicy,
@@ -30,7 +44,8 @@ export const retryTransient = async <T>(
     try {
       return await operation();
     } catch (error) {
-      if (!isTransient(error) || attempt > policy.retries || signal?.aborted) throw error;
+      if (!isTransient(error) || attempt > policy.retries || signal?.aborted)
+        throw attempt > 1 ? gaveUpAfter(error, attempt) : error;
       await sleep(backoffDelay(policy, attempt), undefined, { signal });
     }
   }

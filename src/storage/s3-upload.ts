@@ -27,6 +27,10 @@ export interface UploadRequest extends UploadTuning {
   readonly retry: RetryPolicy;
   /** Maps an SDK error to a ZopsError (transient ones are retried). */
   readonly mapError: (error: unknown) => Error;
+  /** Each request fails after this long (a transient timeout: retried like a network error). */
+  readonly requestTimeoutMs: number;
+  /** The transient error of a request that timed out. */
+  readonly timeoutError: () => Error;
   readonly client: S3Client;
   readonly bucket: string;
   readonly key: string;
@@ -66,9 +70,10 @@ async function* cutParts(request: UploadRequest): AsyncGenerator<Buffer> {
 
 /**
  * Stores the stream with one PutObject when it fits in one part, else as a multipart upload with at most queueSize
- * parts in flight; on any failure the multipart upload is aborted, so no object and no billed parts remain. Requests
- * with a buffered body (the single PutObject, each part) are retried after transient errors with the storage retry
- * policy: only the wrapper could otherwise retry, and it cannot replay a one-shot stream.
+ * parts in flight; on any failure the multipart upload is aborted, so no object and no billed parts remain. Every
+ * request is timed on its own; those with a buffered body (the single PutObject, each part) are retried after
+ * transient errors with the storage retry policy. This is the only retry of a put on S3 (the wrapper does not retry a
+ * driver that declares retriesOwnPuts), and its final error says how many attempts ran.
  */
 export const uploadStream = async (request: UploadRequest): Promise<number> => {
   const { client, bucket, key } = request;
@@ -77,16 +82,18 @@ export const uploadStream = async (request: UploadRequest): Promise<number> => {
   const firstPart = first.done ? Buffer.alloc(0) : first.value;
   const second =
     firstPart.length < partSizeFor(request, 1) ? { done: true as const, value: undefined } : await parts.next();
-  // Buffered requests are replayable, so transient failures of one part do not fail a large upload.
-  const sendRetrying = <T>(
-    send: (signal: AbortSignal | undefined) => Promise<T>,
-    signal = request.signal,
-  ): Promise<T> =>
-    retryTransient(
-      request.retry,
-      () => send(signal).catch((error: unknown) => Promise.reject(request.mapError(error))),
-      signal,
-    );
+  // Each request runs with its own time limit, so a stalled one fails as transient and is retried like a network
+  // error; buffered requests are replayable, so transient failures of one part do not fail a large upload.
+  const sendTimed = async <T>(send: (signal: AbortSignal) => Promise<T>, outer = request.signal): Promise<T> => {
+    const timeout = AbortSignal.timeout(request.requestTimeoutMs);
+    try {
+      return await send(outer ? AbortSignal.any([outer, timeout]) : timeout);
+    } catch (error) {
+      throw timeout.aborted && !outer?.aborted ? request.timeoutError() : request.mapError(error);
+    }
+  };
+  const sendRetrying = <T>(send: (signal: AbortSignal) => Promise<T>, signal = request.signal): Promise<T> =>
+    retryTransient(request.retry, () => sendTimed(send, signal), signal);
   if (second.done) {
     await sendRetrying((signal) =>
       client.send(
@@ -146,14 +153,17 @@ export const uploadStream = async (request: UploadRequest): Promise<number> => {
     await Promise.all(inFlight);
     if (failure !== undefined) throw failure;
     done.sort((a, b) => a.PartNumber - b.PartNumber);
-    await client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: done },
-      }),
-      { abortSignal: request.signal },
+    // Not retried: a retry after a lost answer could find the upload already completed (NoSuchUpload).
+    await sendTimed((signal) =>
+      client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: done },
+        }),
+        { abortSignal: signal },
+      ),
     );
     return total;
   } catch (error) {

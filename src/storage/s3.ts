@@ -14,6 +14,7 @@ import { addDeleteContentMd5 } from "./s3-content-md5.js";
 import { mapS3Error, type S3Target } from "./s3-errors.js";
 import { uploadStream, type UploadTuning } from "./s3-upload.js";
 import { parseS3Url } from "./s3-url.js";
+import { transientError } from "./transient.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type {
   GetOptions,
@@ -37,25 +38,35 @@ export interface S3StorageOptions {
   readonly upload?: Partial<UploadTuning>;
   /** Retries of buffered upload requests (parts); default none. openStorage passes the `storage:` settings. */
   readonly retry?: RetryPolicy;
+  /** Time limit of each upload request (default 60 s); openStorage passes storage.timeoutSeconds. */
+  readonly requestTimeoutSeconds?: number;
 }
 
 const DELETE_BATCH = 1000;
 
 /**
  * Repository in an S3 bucket under a key prefix. PutObject and CompleteMultipartUpload are
- * atomic, so readers see a whole old or a whole new object. The driver sets no timeouts (the
- * wrapper in resilient.ts does; the SDK's own retries are off) and retries only what the wrapper
- * cannot replay: buffered upload requests (parts), with the same policy, see s3-upload.ts.
+ * atomic, so readers see a whole old or a whole new object. The SDK's own retries are off. Puts
+ * are timed and retried here, per request (retriesOwnPuts: only the driver can replay the
+ * buffered parts of a one-shot stream), see s3-upload.ts; every other operation is timed and
+ * retried by the wrapper in resilient.ts.
  */
 export class S3Storage implements Storage {
   readonly location: string;
-  readonly capabilities: StorageCapabilities = { atomicPut: true, multipart: true, localPath: false, network: true };
+  readonly capabilities: StorageCapabilities = {
+    atomicPut: true,
+    multipart: true,
+    localPath: false,
+    network: true,
+    retriesOwnPuts: true,
+  };
   readonly bucket: string;
   readonly prefix: string;
   private readonly client: S3Client;
   private readonly target: S3Target;
   private readonly tuning: UploadTuning;
   private readonly retry: RetryPolicy;
+  private readonly requestTimeoutSeconds: number;
 
   constructor(options: S3StorageOptions) {
     const { bucket, prefix } = parseS3Url(options.url);
@@ -64,6 +75,7 @@ export class S3Storage implements Storage {
     this.location = `s3://${bucket}/${prefix}`.replace(/\/$/, "");
     this.target = { location: this.location, endpoint: options.endpoint ?? `AWS S3 (${options.region})`, bucket };
     this.retry = options.retry ?? { retries: 0, retryDelayMs: 0 };
+    this.requestTimeoutSeconds = options.requestTimeoutSeconds ?? 60;
     this.tuning = { partSize: options.upload?.partSize ?? 8 * 1024 * 1024, queueSize: options.upload?.queueSize ?? 4 };
     // The notice that SDK releases from 2027 need Node 22 says nothing about this run; the SDK's own switch silences it
     // (an operator may still set it to false).
@@ -97,6 +109,14 @@ export class S3Storage implements Storage {
         signal: options.signal,
         retry: this.retry,
         mapError: (error) => mapS3Error(error, this.target, key, "write"),
+        requestTimeoutMs: this.requestTimeoutSeconds * 1000,
+        timeoutError: () =>
+          transientError(
+            "STORAGE_UNREACHABLE",
+            `unable to write '${key}' in repository '${this.location}': a request timed out after ` +
+              `${this.requestTimeoutSeconds} s`,
+            { hint: "check that the endpoint is up and reachable, or raise storage.timeoutSeconds for slow links" },
+          ),
         ...this.tuning,
       });
       return { key, size };

@@ -45,11 +45,17 @@ export interface StorageCapabilities {
   readonly localPath: boolean;
   /** Operations travel over a network and can fail transiently (wrappers retry them). */
   readonly network: boolean;
+  /**
+   * The driver retries its own put requests after transient failures (each request timed on its own) and says how
+   * many attempts it made; wrappers must not retry a put again.
+   */
+  readonly retriesOwnPuts: boolean;
 }
 
 /**
  * One interface for every repository backend. Drivers throw ZopsError with codes
- * STORAGE_NOT_FOUND, STORAGE_UNREACHABLE or STORAGE_IO; they never retry: wrappers do.
+ * STORAGE_NOT_FOUND, STORAGE_UNREACHABLE or STORAGE_IO. Retries are the wrappers' job, except what a driver declares
+ * it retries itself (`capabilities.retriesOwnPuts`): a one-shot stream cut into buffered parts only it can replay.
  */
 export interface Storage {
   /** Where this storage points, for messages (`file:///var/backups/zops`, `s3://bucket/prefix`). */

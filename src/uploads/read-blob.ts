@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createDecompressStream } from "../compress/zstd.js";
 import { HashStream, sha256Of } from "../crypto/hash.js";
-import { ZopsError } from "../errors/index.js";
+import { ZopsError, errnoOf, localError } from "../errors/index.js";
 import { UPLOADS_PACKS_PREFIX } from "../repo/layout.js";
 import { getBuffer } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
@@ -54,7 +54,9 @@ export const contentFromSpan = (
 
 /**
  * Streams a one-file blob object, decompressed, into `sink` (a path, or a null sink when undefined) and checks its
- * SHA-256; throws VERIFY_FAILED naming the file and the object.
+ * SHA-256.
+ * @throws VERIFY_FAILED naming the file and the object; DISK_FULL, LOCAL_ACCESS or LOCAL_IO when `destination`
+ * cannot be written.
  */
 export const streamBlob = async (
   storage: Storage,
@@ -66,21 +68,22 @@ export const streamBlob = async (
   const source: Readable = await storage.get(file.key);
   const counter = countBytes(onBytes ?? (() => undefined));
   const hash = new HashStream();
+  // A failure of the local file (full disk, permissions) is this machine's, not a damaged object.
+  let localFailure: unknown;
   try {
-    if (destination)
-      await pipeline(
-        source,
-        counter,
-        createDecompressStream(),
-        hash,
-        createWriteStream(destination, { flags: "wx", mode: 0o600 }),
-      );
-    else
+    if (destination) {
+      const sink = createWriteStream(destination, { flags: "wx", mode: 0o600 });
+      sink.once("error", (error) => {
+        localFailure = error;
+      });
+      await pipeline(source, counter, createDecompressStream(), hash, sink);
+    } else
       await pipeline(source, counter, createDecompressStream(), hash, async function* (input) {
         for await (const _ of input) void _;
       });
   } catch (error) {
     if (error instanceof ZopsError) throw error;
+    if (errnoOf(localFailure)) throw localError(localFailure, `unable to write '${destination}'`, destination);
     throw new ZopsError(
       "VERIFY_FAILED",
       `file '${displayPath}' in object '${file.key}': corrupt data (${(error as Error).message})`,

@@ -1,7 +1,7 @@
 import { closeSync, fchmodSync, fchownSync, futimesSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { chmod, lchown, lutimes, mkdir, symlink, unlink, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { isZopsError, ZopsError } from "../errors/index.js";
+import { isZopsError, ZopsError, withLocalErrors } from "../errors/index.js";
 import type { Storage } from "../storage/storage.js";
 import { readUploadSnapshot } from "./catalog.js";
 import { isSelected } from "./entry-path.js";
@@ -38,14 +38,25 @@ const ignoreMissing = (error: unknown) => {
 /**
  * Restores snapshot `snapshot` (id or "latest"), or the given paths of it, under `targetDir` (each entry at
  * targetDir/<original path>); every file's SHA-256 is checked, modes, owners (as root) and mtimes restored, symlinks
- * recreated as symlinks. Existing files at those paths are replaced. Throws NOT_FOUND for an unknown snapshot or path,
- * VERIFY_FAILED naming every damaged file and missing object (after restoring everything else).
+ * recreated as symlinks. Existing files at those paths are replaced.
+ * @throws NOT_FOUND for an unknown snapshot or path; VERIFY_FAILED naming every damaged file and missing object (after
+ * restoring everything else); DISK_FULL, LOCAL_ACCESS or LOCAL_IO naming the local path that could not be written.
  */
-export const restoreUploads = async (
+export const restoreUploads = (
   storage: Storage,
   snapshot: string,
   targetDir: string,
   options: RestoreUploadsOptions = {},
+): Promise<RestoreUploadsResult> =>
+  withLocalErrors(`unable to restore the uploads under '${targetDir}'`, undefined, () =>
+    restoreUploadsTo(storage, snapshot, targetDir, options),
+  );
+
+const restoreUploadsTo = async (
+  storage: Storage,
+  snapshot: string,
+  targetDir: string,
+  options: RestoreUploadsOptions,
 ): Promise<RestoreUploadsResult> => {
   const startedMs = performance.now();
   const manifest = await readUploadSnapshot(storage, snapshot);

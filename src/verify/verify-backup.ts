@@ -1,6 +1,7 @@
 import type { BackupManifest } from "../backup/manifest.js";
 import type { UnpackPiece } from "../backup/pieces.js";
 import type { PiecePool } from "../backup/piece-pool.js";
+import { forEachBounded } from "../flow/bounded.js";
 import { getBuffer } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
 
@@ -39,44 +40,38 @@ export const verifyBackupObjects = async (
   }
   const objects = manifest.objects.filter((object) => !done.has(object.key));
   const problems: string[] = [];
-  let next = 0;
   let checked = 0;
   let bytes = 0;
-  const worker = async () => {
-    while (next < objects.length) {
-      const object = objects[next++];
-      if (!object) break;
-      done.add(object.key);
-      let data: Buffer;
-      try {
-        data = await getBuffer(storage, object.key);
-      } catch (error) {
-        problems.push(
-          `object '${object.key}' (holding ` +
-            `'${pieces.get(object.key)?.[0]?.path}') could not be read: ` +
-            `${(error as Error).message}`,
-        );
-        continue;
-      }
-      if (data.length !== object.size)
-        problems.push(`object '${object.key}' has ${data.length} bytes, the manifest says ${object.size}`);
-      const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : Buffer.from(data);
-      const found = await pool.run(
-        {
-          kind: "unpack",
-          data: owned,
-          key: object.key,
-          objectSha256: object.sha256,
-          pieces: pieces.get(object.key) ?? [],
-        },
-        [owned.buffer as ArrayBuffer],
+  await forEachBounded(objects, Math.max(2, pool.size * 2), async (object) => {
+    done.add(object.key);
+    let data: Buffer;
+    try {
+      data = await getBuffer(storage, object.key);
+    } catch (error) {
+      problems.push(
+        `object '${object.key}' (holding ` +
+          `'${pieces.get(object.key)?.[0]?.path}') could not be read: ` +
+          `${(error as Error).message}`,
       );
-      problems.push(...found.map((problem) => problem.message));
-      checked += 1;
-      bytes += data.length;
-      onProgress?.({ objects: checked, total: objects.length, bytes });
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(2, pool.size * 2) }, worker));
+    if (data.length !== object.size)
+      problems.push(`object '${object.key}' has ${data.length} bytes, the manifest says ${object.size}`);
+    const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : Buffer.from(data);
+    const found = await pool.run(
+      {
+        kind: "unpack",
+        data: owned,
+        key: object.key,
+        objectSha256: object.sha256,
+        pieces: pieces.get(object.key) ?? [],
+      },
+      [owned.buffer as ArrayBuffer],
+    );
+    problems.push(...found.map((problem) => problem.message));
+    checked += 1;
+    bytes += data.length;
+    onProgress?.({ objects: checked, total: objects.length, bytes });
+  });
   return problems.map((problem) => `backup ${manifest.id}: ${problem}`);
 };

@@ -1,6 +1,7 @@
 import type { BackupManifest } from "../backup/manifest.js";
 import { decompressBuffer } from "../compress/zstd.js";
 import { sha256Of } from "../crypto/hash.js";
+import { forEachBounded } from "../flow/bounded.js";
 import { getBuffer } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
 import { listWal, segmentsOf, type WalObject } from "../wal/catalog.js";
@@ -55,22 +56,16 @@ export const verifyWalChain = async (
     : all;
   const corrupt: string[] = [];
   let checked = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < toCheck.length) {
-      const object = toCheck[next++];
-      if (!object) break;
-      try {
-        const content = decompressBuffer(await getBuffer(storage, object.key));
-        if (sha256Of(content) !== object.sha256)
-          corrupt.push(`WAL file ${object.name} ('${object.key}'): checksum mismatch`);
-      } catch (error) {
-        corrupt.push(`WAL file ${object.name} ('${object.key}') could not be read: ${(error as Error).message}`);
-      }
-      checked += 1;
-      onProgress?.(checked, toCheck.length);
+  await forEachBounded(toCheck, 4, async (object) => {
+    try {
+      const content = decompressBuffer(await getBuffer(storage, object.key));
+      if (sha256Of(content) !== object.sha256)
+        corrupt.push(`WAL file ${object.name} ('${object.key}'): checksum mismatch`);
+    } catch (error) {
+      corrupt.push(`WAL file ${object.name} ('${object.key}') could not be read: ${(error as Error).message}`);
     }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
+    checked += 1;
+    onProgress?.(checked, toCheck.length);
+  });
   return { gaps, corrupt: corrupt.sort(), checked, newest: newestOverall };
 };

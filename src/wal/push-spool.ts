@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
+import { withLocalErrors } from "../errors/index.js";
 import { join } from "node:path";
 import { TEMP_PREFIX, writeFileAtomic } from "../fsio/atomic-write.js";
 
@@ -81,9 +82,14 @@ export const takeSpooledRecord = async (
     : undefined;
 };
 
-/** Creates the spool directories (mode 0700, idempotent). */
+/**
+ * Creates the spool directories (mode 0700, idempotent).
+ * @throws DISK_FULL, LOCAL_ACCESS or LOCAL_IO naming the spool.
+ */
 export const prepareSpool = async (spool: string): Promise<void> => {
-  await mkdir(pushDir(spool), { recursive: true, mode: 0o700 });
+  await withLocalErrors(`unable to create the WAL spool '${spool}'`, spool, () =>
+    mkdir(pushDir(spool), { recursive: true, mode: 0o700 }),
+  );
 };
 
 const readJson = async <T>(path: string): Promise<T | undefined> => {

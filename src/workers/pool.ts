@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { ZopsError } from "../errors/index.js";
 import { locateWorkerEntry, type WorkerEntry } from "./locate.js";
-import type { JobMap, JobOf, JobReply } from "./protocol.js";
+import { errorOfFailure, type JobMap, type JobOf, type JobReply } from "./protocol.js";
 
 interface Pending {
   readonly resolve: (value: unknown) => void;
@@ -48,7 +48,8 @@ export class WorkerPool<M extends JobMap> {
 
   /**
    * Runs a job on the next free thread; `transfer` buffers move to the thread (unusable here afterwards). Rejects with
-   * the thread's error.
+   * the thread's error: its ZopsError (code, hint, details), or an Error with the errno, syscall and path.
+   * @throws INTERNAL when a thread dies or the pool is closed.
    */
   run<K extends keyof M & string>(job: JobOf<M, K>, transfer: ArrayBuffer[] = []): Promise<M[K]["result"]> {
     if (this.closed) return Promise.reject(new ZopsError("INTERNAL", "worker pool is closed"));
@@ -86,7 +87,7 @@ export class WorkerPool<M extends JobMap> {
     this.pending.delete(reply.id);
     if (pending) {
       if (reply.ok) pending.resolve(reply.result);
-      else pending.reject(Object.assign(new Error(reply.failure.message), { code: reply.failure.code }));
+      else pending.reject(errorOfFailure(reply.failure));
     }
     this.dispatch();
   }

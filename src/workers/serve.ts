@@ -1,5 +1,5 @@
 import { parentPort } from "node:worker_threads";
-import type { JobHandler, JobReply, JobRequest } from "./protocol.js";
+import { describeFailure, type JobHandler, type JobReply, type JobRequest } from "./protocol.js";
 
 /**
  * Serves jobs on this worker thread: each request runs the handler registered for its kind and is answered once, with
@@ -19,8 +19,7 @@ export const serveJobs = (...groups: Readonly<Record<string, JobHandler<never, u
       const { result, transfer = [] } = await handler(job as never);
       return { reply: { id, ok: true, result }, transfer };
     } catch (error) {
-      const failure = { message: (error as Error).message, code: (error as NodeJS.ErrnoException).code };
-      return { reply: { id, ok: false, failure }, transfer: [] };
+      return { reply: { id, ok: false, failure: describeFailure(error) }, transfer: [] };
     }
   };
   parentPort?.on("message", (request: JobRequest) => {

@@ -30,7 +30,7 @@ export class FlakyStorage implements Storage {
   listFailAfter: number | undefined;
 
   constructor(network = true) {
-    this.capabilities = { atomicPut: true, multipart: false, localPath: false, network };
+    this.capabilities = { atomicPut: true, multipart: false, localPath: false, network, retriesOwnPuts: false };
   }
 
   private async fail(operation: string, signal?: AbortSignal): Promise<void> {

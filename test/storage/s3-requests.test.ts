@@ -13,10 +13,11 @@ interface Recorded {
 }
 
 // A recording HTTP proxy in front of s3rver: what zops sends on the wire, answered by a real S3 server.
-// With `rejectListV2`, it answers ListObjectsV2 with 501 NotImplemented, as older Ceph RGW releases do.
+// With `rejectListV2`, it answers ListObjectsV2 with 501 NotImplemented, as older Ceph RGW releases do; with
+// `throttlePuts`, every PUT with 503 SlowDown (transient).
 const startRecordingProxy = async (
   target: string,
-  options: { rejectListV2?: boolean } = {},
+  options: { rejectListV2?: boolean; throttlePuts?: boolean } = {},
 ): Promise<{ server: Server; endpoint: string; requests: Recorded[] }> => {
   const requests: Recorded[] = [];
   const server = createServer((incoming, outgoing) => {
@@ -31,6 +32,13 @@ const startRecordingProxy = async (
           'encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>ListObjectsV2 ' +
           "is not implemented</Message></Error>";
         outgoing.writeHead(501, { "content-type": "application/xml", "content-length": Buffer.byteLength(xml) });
+        outgoing.end(xml);
+        return;
+      }
+      if (options.throttlePuts && incoming.method === "PUT") {
+        const xml =
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>slow down</Message></Error>';
+        outgoing.writeHead(503, { "content-type": "application/xml", "content-length": Buffer.byteLength(xml) });
         outgoing.end(xml);
         return;
       }
@@ -135,6 +143,29 @@ describe("S3 requests on the wire", () => {
     } finally {
       v1.server.closeAllConnections();
       v1.server.close();
+    }
+  });
+
+  it("retries a failing put in one layer only, as often as storage.retries says, and says so", async () => {
+    const throttled = await startRecordingProxy(s3.endpoint, { throttlePuts: true });
+    try {
+      const storage = await openStorage({
+        repository: {
+          url: `s3://${s3.bucket}/slow`,
+          s3: { endpoint: throttled.endpoint, region: "us-east-1", forcePathStyle: true },
+        },
+        storage: { timeoutSeconds: 20, retries: 4, retryDelayMs: 1 },
+      });
+      await expect(storage.put("wal/one", Buffer.alloc(1000, 7))).rejects.toMatchObject({
+        code: "STORAGE_IO",
+        message: expect.stringMatching(/\(gave up after 5 attempts\)$/),
+        details: { attempts: 5 },
+      });
+      expect(throttled.requests.filter((entry) => entry.method === "PUT")).toHaveLength(5);
+      await storage.close?.();
+    } finally {
+      throttled.server.closeAllConnections();
+      throttled.server.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { chmod, lstat, mkdir, open, readdir, readlink, realpath, stat, symlink } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
-import { ZopsError } from "../../errors/index.js";
+import { localError, ZopsError } from "../../errors/index.js";
 import { MANIFEST_NAME } from "../release-manifest.js";
 import { type PlacedEntry, ReleaseTree } from "./release-tree.js";
 import { asTarReadError, openTarball, readTar } from "./tar-stream.js";
@@ -46,17 +46,9 @@ export const refuseEntry = (file: string, entry: string, why: string): ZopsError
 const printable = (text: string): string =>
   text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
 
-const localWriteError = (error: NodeJS.ErrnoException, path: string): ZopsError => {
-  if (error.code === "ENOSPC" || error.code === "EDQUOT")
-    return new ZopsError("DISK_FULL", `unable to unpack the release: no space left writing '${path}'`, {
-      cause: error,
-      hint: "free space under the deploy root (deploy.diskMarginMb is the margin zops checks for)",
-    });
-  return new ZopsError("PRECONDITION", `unable to unpack the release: '${path}': ${error.message}`, {
-    cause: error,
-    hint: "check the permissions and file system of the deploy root",
-  });
-};
+// A failure of this machine's disk while unpacking: the one errno mapping (DISK_FULL, LOCAL_ACCESS, LOCAL_IO).
+const localWriteError = (error: NodeJS.ErrnoException, path: string): unknown =>
+  localError(error, "unable to unpack the release", path);
 
 interface Sink {
   readonly collect?: (path: string) => boolean;
