@@ -46,6 +46,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
   let owner: ReturnType<typeof postgresRunAs> | undefined;
   const runAs = () => (owner ??= postgresRunAs());
   let targetState: "absent" | "empty" | "existing" | undefined;
+  let binDir: string | undefined;
   let pool: PiecePool | undefined;
   const closePool = async () => {
     await pool?.close();
@@ -70,6 +71,9 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
               pool ??= openPiecePool(request.config.backup.processes);
               ctx.database.manifest = request.manifest;
               const manifest = ctx.database.manifest;
+              // The server binaries of the backup's major, found before anything is written.
+              if (request.start)
+                binDir = await findServerBinDir(request.config.postgres, manifest.pgVersion).catch(closingPool);
               sub.title =
                 `Backup ${manifest.id} (${manifest.type}, ` +
                 `${formatBytes(manifest.sizes.database)}, ` +
@@ -150,7 +154,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
             task: async (_ctx, sub) => {
               const manifest = ctx.database.manifest as BackupManifest;
               ctx.database.recovery = await startAndAwaitRecovery(request.to, manifest, request.target, request.point, {
-                binDir: await findServerBinDir(request.config.postgres, manifest.pgVersion),
+                binDir: binDir ?? (await findServerBinDir(request.config.postgres, manifest.pgVersion)),
                 runAs: await runAs(),
                 user: request.config.postgres.user,
                 timeoutMs: request.timeoutMs,

@@ -1,12 +1,12 @@
 import { stat } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBackup } from "../../src/commands/backup.js";
 import { runBackups } from "../../src/commands/backups.js";
 import { runRestore } from "../../src/commands/restore.js";
 import { runVerify } from "../../src/commands/verify.js";
 import { postgresRunAs } from "../../src/pg/os-user.js";
-import { makeTempDir } from "../support/temp.js";
+import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { waitArchived } from "../wal/support.js";
 import { amcheck, fingerprint, pgbench, restoredServer, startBackupFixture, type BackupFixture } from "./support.js";
 
@@ -17,10 +17,13 @@ let fixture: BackupFixture;
 let restoredDir = "";
 let tablespaceMap: string[] = [];
 let restoredSets: string[] = [];
+/** Directories this file made (the restored cluster's is reused by the delta test): removed at the end. */
+const madeDirs: string[] = [];
 
 beforeAll(async () => {
   fixture = await startBackupFixture();
   const tablespace = await makeTempDir("tblspc");
+  madeDirs.push(tablespace);
   await fixture.cluster.query(`create tablespace extra location '${tablespace}'`);
   await fixture.cluster.query(
     "create table in_tablespace tablespace extra as select g as id, " +
@@ -32,6 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fixture?.destroy();
+  for (const dir of madeDirs) await removeTempDir(dir);
 });
 
 describe("zops backup + restore (file repository)", { timeout: 300_000 }, () => {
@@ -75,6 +79,7 @@ describe("zops backup + restore (file repository)", { timeout: 300_000 }, () => 
         "select oid::text as oid from pg_tablespace where spcname = 'extra'",
       );
       const relocated = await makeTempDir("tblspc-restored");
+      madeDirs.push(relocated, dirname(server.dir));
       tablespaceMap = [`${space?.oid}=${relocated}`];
       restoredDir = server.dir;
       restoredSets = server.sets;
@@ -96,7 +101,7 @@ describe("zops backup + restore (file repository)", { timeout: 300_000 }, () => 
       if (owner) expect(info.uid).toBe(owner.uid);
       await expect(stat(join(server.dir, "pg_tblspc"))).resolves.toBeDefined();
     } finally {
-      await server.stop();
+      await server.stop({ keep: true });
     }
 
     const verified = await runVerify(fixture.globals);
@@ -105,6 +110,8 @@ describe("zops backup + restore (file repository)", { timeout: 300_000 }, () => 
 
   it("refuses a non-empty target without --delta", async () => {
     const dir = await makeTempDir("nonempty");
+    const unused = await makeTempDir("tblspc-unused");
+    madeDirs.push(dir, unused);
     const { writeFile } = await import("node:fs/promises");
     await writeFile(join(dir, "precious"), "keep me");
     const [space] = await fixture.cluster.query<{ oid: string }>(
@@ -112,7 +119,7 @@ describe("zops backup + restore (file repository)", { timeout: 300_000 }, () => 
     );
     const error = await runRestore(fixture.globals, {
       to: dir,
-      tablespaceMap: [`${space?.oid}=${await makeTempDir("tblspc-unused")}`],
+      tablespaceMap: [`${space?.oid}=${unused}`],
     }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "PRECONDITION" });
     expect(String((error as Error).message)).toContain(`restore target '${dir}' is not empty`);

@@ -14,7 +14,7 @@ import { runVerify } from "../../src/commands/verify.js";
 import { zopsCommand } from "../../src/exec/self-command.js";
 import { listAll } from "../../src/storage/read.js";
 import { listWal } from "../../src/wal/catalog.js";
-import { waitArchived } from "../wal/support.js";
+import { switchWal, waitArchived } from "../wal/support.js";
 import { fingerprint, pgbench, restoredServer, startBackupFixture, type BackupFixture } from "./support.js";
 
 // Incremental backups, damaged objects, a backup killed halfway, and retention, on one cluster.
@@ -39,8 +39,7 @@ const bytesUnder = async (prefix: string) => {
   return total;
 };
 const archiveNow = async () => {
-  const [row] = await fixture.cluster.query<{ name: string }>("select pg_walfile_name(pg_switch_wal()) as name");
-  await waitArchived(fixture.cluster, row?.name ?? "");
+  await waitArchived(fixture.cluster, await switchWal(fixture.cluster));
 };
 
 beforeAll(async () => {
@@ -128,6 +127,7 @@ describe("incremental backups, damage, interruption and retention", { timeout: 3
       expect(String((restoreError as Error).message)).toContain(victim.path);
       // Rolled back: the target did not exist before, so it does not exist after.
       expect(existsSync(server.dir)).toBe(false);
+      await server.stop(); // nothing runs there: removes its directory
     } finally {
       await writeFile(path, original);
     }

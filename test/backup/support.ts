@@ -1,9 +1,11 @@
 import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { planAmcheck, runAmcheck } from "../../src/drill/amcheck.js";
 import { run } from "../../src/exec/run.js";
 import { freePort } from "../../src/pg/free-port.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { startCluster, type TestCluster } from "../support/postgres.js";
-import { makeTempDir } from "../support/temp.js";
+import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { archiveCommand, makeFileRepository, storageOf, writeTestConfig, type WalTestConfig } from "../wal/support.js";
 
 /** A cluster archiving with `zops wal-push` into a fresh repository, and the config that points at both. */
@@ -76,7 +78,8 @@ export interface RestoredServer {
   readonly port: number;
   readonly socketDir: string;
   query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string): Promise<T[]>;
-  stop(): Promise<void>;
+  /** Stops the server and removes its directory (kept with `keep`, for a later test: removeTempDir it then). */
+  stop(options?: { keep?: boolean }): Promise<void>;
 }
 
 /** Settings (`--set` values) and helpers for a restored cluster on its own port and socket directory. */
@@ -103,30 +106,24 @@ export const restoredServer = async (
         await client.end();
       }
     },
-    stop: async () => {
+    stop: async (options: { keep?: boolean } = {}) => {
       await run(join(cluster.binDir, "pg_ctl"), ["stop", "-D", dir, "-m", "immediate", "-w"], {
         uid: cluster.runAs?.uid,
         gid: cluster.runAs?.gid,
         reject: false,
       });
+      if (!options.keep) await removeTempDir(root);
     },
   };
 };
 
-/** Runs pg_amcheck on every database of a server (heap and btree); returns its result. */
-export const amcheck = (cluster: TestCluster, server: { port: number; socketDir: string }) =>
-  run(
-    join(cluster.binDir, "pg_amcheck"),
-    [
-      "--all",
-      "--install-missing",
-      "--heapallindexed",
-      "-h",
-      server.socketDir,
-      "-p",
-      String(server.port),
-      "-U",
-      "postgres",
-    ],
-    { uid: cluster.runAs?.uid, gid: cluster.runAs?.gid, reject: false },
-  );
+/**
+ * Checks every database of a server the way a drill does (src/drill/amcheck.ts: pg_amcheck on 14 and later, the
+ * amcheck extension's functions on 13); `failed` and the report in `stdout`.
+ */
+export const amcheck = async (cluster: TestCluster, server: { port: number; socketDir: string }) => {
+  const major = Number((await readFile(join(cluster.dataDir, "PG_VERSION"), "utf8")).trim());
+  const plan = await planAmcheck(cluster.binDir, major);
+  const result = await runAmcheck(plan, server.socketDir, server.port, cluster.runAs);
+  return { failed: !result.ok, stdout: result.output, stderr: "" };
+};

@@ -1,9 +1,14 @@
+import { resultStatus } from "../../src/commands/exits.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBackup } from "../../src/commands/backup.js";
 import { runMark } from "../../src/commands/mark.js";
+import { rename, stat } from "node:fs/promises";
+import { listBackups } from "../../src/backup/manifest.js";
 import { runBackups } from "../../src/commands/backups.js";
-import { runRestore } from "../../src/commands/restore.js";
+import { runRestore, meta as restoreMeta } from "../../src/commands/restore.js";
 import { formatMicros, parseTargetTime } from "../../src/restore/target-time.js";
+import { listAll } from "../../src/storage/read.js";
+import { listWal, segmentsOf } from "../../src/wal/catalog.js";
 import { waitArchived } from "../wal/support.js";
 import { restoredServer, startBackupFixture, type BackupFixture } from "../backup/support.js";
 
@@ -108,6 +113,67 @@ describe("point-in-time restore", { timeout: 300_000 }, () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it("restore --plan: the backup, WAL range, download and disk, every object present; writes nothing", async () => {
+    const before = await listAll(fixture.storage, "");
+    const server = await restoredServer(fixture.cluster, "pitr-plan");
+    const result = await runRestore(fixture.globals, { to: server.dir, plan: true, targetName: "before-3" });
+    const json = result.json as {
+      ok: boolean;
+      plan: {
+        backup: { id: string };
+        wal: { from: string; through: string; bound: string; segments: number };
+        objects: { count: number };
+        downloadBytes: number;
+        diskNeeded: number;
+        problems: string[];
+      };
+    };
+    const [backup] = await listBackups(fixture.storage);
+    expect(resultStatus(restoreMeta.exits, result)).toBe(0);
+    expect(json.ok).toBe(true);
+    expect(json.plan).toMatchObject({
+      backup: { id: backup?.id },
+      wal: { from: backup?.walStart, bound: "exact" },
+      objects: { count: backup?.objects.length },
+      problems: [],
+    });
+    expect(json.plan.wal.segments).toBeGreaterThanOrEqual(1);
+    expect(json.plan.downloadBytes).toBeGreaterThan(0);
+    expect(json.plan.diskNeeded).toBeGreaterThan(backup?.sizes.database ?? 0);
+    expect(await listAll(fixture.storage, "")).toEqual(before);
+    await expect(stat(server.dir)).rejects.toMatchObject({ code: "ENOENT" });
+    await server.stop(); // removes its (empty) directory
+  });
+
+  it("restore --plan: exit 4 naming why, for a target before every backup and for a missing segment", async () => {
+    const early = await runRestore(fixture.globals, {
+      to: "/nonexistent/x",
+      plan: true,
+      targetTime: "2001-01-01 00:00:00+00",
+    });
+    const [backup] = await listBackups(fixture.storage);
+    expect(resultStatus(restoreMeta.exits, early)).toBe(4);
+    expect(early.json).toMatchObject({ ok: false, refusal: { code: "PRECONDITION" } });
+    expect(early.text).toContain(backup?.id);
+    const segment = segmentsOf(await listWal(fixture.storage)).find((object) => object.name === backup?.walStart);
+    const path = fixture.storage.pathOf?.(segment?.key ?? "") ?? "";
+    await rename(path, `${path}.moved`);
+    try {
+      const missing = await runRestore(fixture.globals, { to: "/nonexistent/x", plan: true, targetLsn });
+      expect(resultStatus(restoreMeta.exits, missing)).toBe(4);
+      expect(missing.text).toMatch(new RegExp(`PROBLEM: WAL segment ${backup?.walStart} is missing`));
+    } finally {
+      await rename(`${path}.moved`, path);
+    }
+  });
+
+  it("zops mark records each name once, refuses a malformed one, and zops backups lists the marks", async () => {
+    await expect(runMark(fixture.globals, "before-3")).rejects.toMatchObject({ code: "PRECONDITION" });
+    await expect(runMark(fixture.globals, "no spaces")).rejects.toMatchObject({ code: "USAGE" });
+    const listed = (await runBackups(fixture.globals)).json as { restorePoints: { name: string; lsn: string }[] };
+    expect(listed.restorePoints.map((mark) => mark.name)).toEqual(["before-3"]);
   });
 
   it("fails when the target lies beyond the archived WAL", async () => {

@@ -1,4 +1,4 @@
-import { cp, mkdir } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMarker } from "../../src/repo/repository.js";
@@ -6,7 +6,7 @@ import { listWal, segmentsOf } from "../../src/wal/catalog.js";
 import { startCluster, type TestCluster } from "../support/postgres.js";
 import { startS3Server, type TestS3Server } from "../support/s3.js";
 import { startStallingProxy, type StallingProxy } from "../support/stalling-proxy.js";
-import { makeTempDir } from "../support/temp.js";
+import { makeTempDir, removeTempDir } from "../support/temp.js";
 import { archiveCommand, runZops, storageOf, waitArchived, writeTestConfig, type WalTestConfig } from "./support.js";
 
 // Against an S3 endpoint that accepts connections and never answers, every archive call ends within its own
@@ -16,7 +16,51 @@ import { archiveCommand, runZops, storageOf, waitArchived, writeTestConfig, type
 // report what they enforced, a lower bound holds (timers never fire early), and a generous guard catches a hang.
 
 const DEADLINE_SECONDS = 3;
-const HANG_GUARD_MS = 60_000;
+/** A generous bound from the deadline: a call still alive this long after it was first seen outlived its deadline. */
+const HANG_GUARD_MS = (DEADLINE_SECONDS + 10) * 1000;
+
+/** Pids of the live zops archive processes (wal-push, wal-fetch, the background pusher) run with `configPath`. */
+const archiveProcessesIn = async (configPath: string): Promise<number[]> => {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
+    const status = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    if (/\) Z /.test(status)) continue; // a zombie has ended; only its parent has not reaped it yet
+    if (args.includes(configPath) && args.some((arg) => /^wal-(push|fetch|push-ahead)$/.test(arg)))
+      pids.push(Number(entry));
+  }
+  return pids;
+};
+
+/**
+ * Watches the archive processes of `configPath` (PostgreSQL's calls, the hand-run ones, any background pusher) until
+ * stopped and every process seen has ended: `outlived` lists those still alive HANG_GUARD_MS after first being seen.
+ */
+const watchArchiveProcesses = (configPath: string) => {
+  const firstSeen = new Map<number, number>();
+  const outlived = new Set<number>();
+  let stopping = false;
+  const done = (async () => {
+    for (;;) {
+      const now = performance.now();
+      const alive = await archiveProcessesIn(configPath);
+      for (const pid of alive) if (!firstSeen.has(pid)) firstSeen.set(pid, now);
+      for (const pid of alive) if (now - (firstSeen.get(pid) ?? now) > HANG_GUARD_MS) outlived.add(pid);
+      // Once stopped: until every process seen has ended or outlived the guard (bounded by the guard).
+      if (stopping && alive.every((pid) => outlived.has(pid))) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopping = true;
+      await done;
+    },
+    seen: () => firstSeen.size,
+    outlived: () => [...outlived],
+  };
+};
 
 interface FailureJson {
   ok: false;
@@ -28,6 +72,7 @@ describe("archive calls against a stalled S3 endpoint", () => {
   let proxy: StallingProxy;
   let config: WalTestConfig;
   let cluster: TestCluster;
+  const madeDirs: string[] = [];
 
   beforeAll(async () => {
     s3 = await startS3Server();
@@ -51,6 +96,7 @@ describe("archive calls against a stalled S3 endpoint", () => {
     await cluster?.destroy();
     await proxy?.close();
     await s3?.destroy();
+    for (const dir of madeDirs) await removeTempDir(dir);
   });
 
   const switchWal = async (): Promise<string> => {
@@ -59,16 +105,20 @@ describe("archive calls against a stalled S3 endpoint", () => {
     return row?.name ?? "";
   };
 
-  it("ends wal-push and wal-fetch at their deadline, and archives everything once the endpoint answers", async () => {
+  it("ends wal-push and wal-fetch at their deadline, and archives everything once the endpoint answers", {
+    timeout: 240_000,
+  }, async () => {
     proxy.setMode("stall");
     const [before] = await cluster.query<{ failed: string }>(
       "select failed_count::text as failed from pg_stat_archiver",
     );
     const names = [await switchWal(), await switchWal(), await switchWal()];
+    const watch = watchArchiveProcesses(config.path);
 
     // wal-push by hand, on a copy of a segment in a data directory of its own (PostgreSQL's calls for the original
     // hold its claim: a call for it would wait on that claim, bounded by the same deadline, before trying storage).
     const copy = await makeTempDir("deadline-data", { forPostgres: false });
+    madeDirs.push(copy);
     await mkdir(join(copy, "global"));
     await mkdir(join(copy, "pg_wal"));
     await cp(join(cluster.dataDir, "PG_VERSION"), join(copy, "PG_VERSION"));
@@ -88,7 +138,9 @@ describe("archive calls against a stalled S3 endpoint", () => {
     expect(pushMs).toBeGreaterThanOrEqual(DEADLINE_SECONDS * 1000); // lower bound only
 
     // wal-fetch: exit 128 (not "end of archive"), so PostgreSQL stops recovery instead of promoting early.
-    const dest = join(await makeTempDir("fetch-dest"), "RECOVERYXLOG");
+    const fetchDir = await makeTempDir("fetch-dest");
+    madeDirs.push(fetchDir);
+    const dest = join(fetchDir, "RECOVERYXLOG");
     await mkdir(join(dest, ".."), { recursive: true });
     const fetch = await runZops(["--config", config.path, "--json", "wal-fetch", names[0] ?? "", dest], {
       timeoutMs: HANG_GUARD_MS,
@@ -109,6 +161,9 @@ describe("archive calls against a stalled S3 endpoint", () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(proxy.stalled()).toBeGreaterThan(0);
+    await watch.stop();
+    expect(watch.seen()).toBeGreaterThan(0);
+    expect(watch.outlived(), "archive processes alive past the deadline's guard").toEqual([]);
 
     proxy.setMode("forward");
     await waitArchived(cluster, names.at(-1) ?? "", 120_000);

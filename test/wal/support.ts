@@ -92,6 +92,17 @@ export const generateSegments = async (cluster: TestCluster, count: number): Pro
   return names;
 };
 
+/**
+ * Writes a commit record and switches WAL; returns the name of the segment completed. The commit matters: with no WAL
+ * written since the last switch, PostgreSQL 18's pg_switch_wal returns a position inside the new, unfinished segment
+ * (earlier majors: its start, which pg_walfile_name maps to the finished one).
+ */
+export const switchWal = async (cluster: TestCluster): Promise<string> => {
+  await cluster.query("select txid_current()");
+  const [row] = await cluster.query<{ name: string }>("select pg_walfile_name(pg_switch_wal()) as name");
+  return row?.name ?? "";
+};
+
 /** Waits until PostgreSQL reports `name` (or a later file) archived; fails after `timeoutMs`. */
 export const waitArchived = async (
   cluster: TestCluster,
