@@ -94,7 +94,8 @@ describe("zops drill on a file repository", () => {
       const result = await runDrill({ ...fixture.globals, config: path }, { timeout: "120" });
       const report = result.json as DrillReport;
       if (major < 14) {
-        expect(resultStatus(drillMeta.exits, result)).toBe(0); // 13 checks with the amcheck extension's functions: no tool needed
+        // 13 checks with the amcheck extension's functions: no tool needed
+        expect(resultStatus(drillMeta.exits, result)).toBe(0);
         return;
       }
       expect(resultStatus(drillMeta.exits, result)).toBe(7);
