@@ -169,6 +169,7 @@ export const buildProgram = (
       "apply retention: delete old backup chains, leftovers of interrupted backups and WAL no kept backup needs",
     )
     .option("--dry-run", "show what would be deleted, delete nothing")
+    .option("--verify", "count a chain toward retention only after re-reading its content (every checksum)")
     .action(on("expire", async () => (await import("./commands/expire.js")).runExpire));
   program
     .command("verify")

@@ -1,4 +1,5 @@
-import { listBackups, readManifest, type BackupManifest } from "../backup/manifest.js";
+import { readManifest, type BackupManifest } from "../backup/manifest.js";
+import { findRestorable } from "../backup/restorable.js";
 import { openRepository } from "../repo/repository.js";
 import { openStorage } from "../storage/open.js";
 import { formatBytes, formatTable, type CommandResult, type GlobalOptions } from "../ui/output.js";
@@ -8,7 +9,8 @@ import { loadCommandConfig } from "./context.js";
 
 /**
  * `zops backups [ID]`: lists completed backups (interrupted ones have no manifest and never show) with the recovery
- * window, or shows one backup. Read-only.
+ * window from the oldest restorable one, or shows one backup. A damaged manifest or a missing object marks that backup
+ * UNRESTORABLE with the reason; it never fails the listing. Read-only.
  */
 export const runBackups = async (globals: GlobalOptions, backupId?: string): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
@@ -16,17 +18,20 @@ export const runBackups = async (globals: GlobalOptions, backupId?: string): Pro
   try {
     await openRepository(storage);
     if (backupId) return showBackup(await readManifest(storage, backupId));
-    const backups = await listBackups(storage);
+    const { scan, restorable, unrestorable } = await findRestorable(storage);
+    const backups = scan.backups;
+    const problemOf = new Map(unrestorable.map((backup) => [backup.id, backup.reason]));
     const wal = segmentsOf(await listWal(storage));
     const newest = wal[wal.length - 1]?.name;
-    const oldest = backups[0];
+    const oldest = restorable[0];
     const window = oldest
       ? { from: oldest.stoppedAt, fromLsn: oldest.stopLsn, throughSegment: newest ?? oldest.walStop }
       : undefined;
-    const rows = [["ID", "TYPE", "PARENT", "STARTED", "DURATION", "DATABASE", "STORED", "LSN", "WAL NEEDED"]];
+    const rows = [["ID", "STATUS", "TYPE", "PARENT", "STARTED", "DURATION", "DATABASE", "STORED", "LSN", "WAL NEEDED"]];
     for (const backup of backups) {
       rows.push([
         backup.id,
+        problemOf.has(backup.id) ? "UNRESTORABLE" : "ok",
         backup.type,
         backup.parent ?? "-",
         backup.startedAt.replace("T", " ").replace(/\.\d+Z$/, "Z"),
@@ -37,16 +42,29 @@ export const runBackups = async (globals: GlobalOptions, backupId?: string): Pro
         backup.walStart === backup.walStop ? backup.walStart : `${backup.walStart} - ${backup.walStop}`,
       ]);
     }
+    for (const damaged of scan.damaged) rows.push([damaged.id, "DAMAGED", "?", "?", "?", "?", "?", "?", "?", "?"]);
+    rows.splice(1, rows.length, ...rows.slice(1).sort((a, b) => ((a[0] ?? "") < (b[0] ?? "") ? -1 : 1)));
+    const problems = unrestorable.map((backup) => `${backup.id}: ${backup.reason}`);
     const text =
-      backups.length === 0
+      backups.length + scan.damaged.length === 0
         ? "no backups"
-        : `${formatTable(rows)}\n\nrecovery window: from ${window?.from} ` +
-          `(LSN ${window?.fromLsn}) through archived WAL segment ` +
-          `${window?.throughSegment}`;
+        : `${formatTable(rows)}\n\n` +
+          (window
+            ? `recovery window: from ${window.from} (LSN ${window.fromLsn}) through archived WAL segment ` +
+              `${window.throughSegment}`
+            : "no restorable backup") +
+          (problems.length > 0
+            ? `\n\nunrestorable (run \`zops verify\`, take a new backup): ${problems.join("; ")}`
+            : "");
     return {
       text,
       json: {
-        backups: backups.map((backup) => describeBackup(backup)),
+        backups: backups.map((backup) => ({
+          ...describeBackup(backup),
+          restorable: !problemOf.has(backup.id),
+          ...(problemOf.has(backup.id) ? { problem: problemOf.get(backup.id) } : {}),
+        })),
+        damaged: scan.damaged,
         recoveryWindow: window ?? null,
         newestWal: newest ?? null,
       },

@@ -1,5 +1,8 @@
 import { backupLockPath } from "../backup/backup-id.js";
+import type { BackupManifest } from "../backup/manifest.js";
+import { WorkerPool } from "../backup/worker-pool.js";
 import { withLock } from "../lock/lock-file.js";
+import { verifyBackupObjects } from "../verify/verify-backup.js";
 import { openRepository } from "../repo/repository.js";
 import { dryRunStorage } from "../storage/dry-run.js";
 import { openStorage } from "../storage/open.js";
@@ -10,12 +13,20 @@ import { loadCommandConfig } from "./context.js";
 
 /**
  * `zops expire [--dry-run]`: applies backup.retention under the backup lock; with --dry-run the storage refuses every
- * write, so only the plan is computed and printed.
+ * write, so only the plan is computed and printed. Only restorable chains count toward retention.full; with --verify a
+ * chain counts only after its content is re-read and every checksum matches.
  */
-export const runExpire = async (globals: GlobalOptions, options: { dryRun?: boolean } = {}): Promise<CommandResult> => {
+export const runExpire = async (
+  globals: GlobalOptions,
+  options: { dryRun?: boolean; verify?: boolean } = {},
+): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
   const opened = await openStorage(config);
   const storage = options.dryRun ? dryRunStorage(opened) : opened;
+  const pool = options.verify ? new WorkerPool(config.backup.processes) : undefined;
+  const verifyContent = pool
+    ? (backup: BackupManifest) => verifyBackupObjects(storage, pool, backup, new Set())
+    : undefined;
   try {
     await openRepository(storage);
     return await withLock(
@@ -24,13 +35,20 @@ export const runExpire = async (globals: GlobalOptions, options: { dryRun?: bool
       async () => {
         const ctx: ExpirePartContext = {};
         await createTasks<ExpirePartContext>(
-          [expireTask<ExpirePartContext>(storage, config.backup.retention.full, { dryRun: options.dryRun ?? false })],
+          [
+            expireTask<ExpirePartContext>(storage, config.backup.retention.full, {
+              dryRun: options.dryRun ?? false,
+              verifyContent,
+            }),
+          ],
           globals,
         ).run(ctx);
         const plan = ctx.expire?.plan;
         const json = {
           dryRun: options.dryRun ?? false,
           kept: plan?.kept ?? [],
+          restorableChains: plan?.restorableChains ?? [],
+          brokenKept: plan?.brokenKept ?? [],
           expiredBackups: plan?.expiredBackups ?? [],
           leftovers: plan?.leftovers ?? [],
           walFiles: plan?.walObjects.map((object) => object.name) ?? [],
@@ -47,6 +65,7 @@ export const runExpire = async (globals: GlobalOptions, options: { dryRun?: bool
       },
     );
   } finally {
+    await pool?.close();
     await storage.close?.();
   }
 };

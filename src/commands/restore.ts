@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { describeSkipped } from "../backup/restorable.js";
 import { ZopsError } from "../errors/index.js";
 import {
   checkTarget as checkRecoveryTarget,
@@ -124,12 +125,14 @@ export const runRestore = async (globals: GlobalOptions, options: RestoreOptions
     );
     await tasks.run(ctx);
     const elapsed = performance.now() - started;
-    const { manifest, files, recovery } = ctx.database;
+    const { manifest, skipped, files, recovery } = ctx.database;
     const uploads = ctx.uploadsRestore?.result;
     const secrets = ctx.secretsRestore?.result;
     const json = {
       ok: true,
-      ...(to ? { backup: manifest?.id, to, target: describeTarget(target), files, recovery } : {}),
+      ...(to
+        ? { backup: manifest?.id, skipped: skipped ?? [], to, target: describeTarget(target), files, recovery }
+        : {}),
       ...(uploads
         ? { uploads: { snapshot: uploads.id, to: options.uploadsTo, files: uploads.files, bytes: uploads.bytes } }
         : {}),
@@ -141,7 +144,8 @@ export const runRestore = async (globals: GlobalOptions, options: RestoreOptions
       lines.push(
         `restored backup ${manifest?.id} into ${to} in ${formatDuration(elapsed)}: ${files?.written} files, ` +
           formatBytes(files?.bytes ?? 0) +
-          (options.delta ? ` (${files?.unchanged} unchanged, ${files?.removed} removed)` : ""),
+          (options.delta ? ` (${files?.unchanged} unchanged, ${files?.removed} removed)` : "") +
+          describeSkipped(skipped),
         recovery
           ? `recovery ${describeRecovery(recovery)}`
           : `recovery configured (${describeTarget(target)}): start PostgreSQL on ${to} to replay`,

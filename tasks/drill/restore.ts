@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { ListrTask } from "listr2";
-import { resolveBackup } from "../../src/backup/manifest.js";
+import { describeSkipped, resolveBackup } from "../../src/backup/restorable.js";
 import { WorkerPool } from "../../src/backup/worker-pool.js";
 import { ZopsError, isZopsError } from "../../src/errors/index.js";
 import type { Fingerprints } from "../../src/drill/fingerprint.js";
@@ -34,12 +34,16 @@ export const drillRestoreTasks = (request: DrillRequest): ListrTask<DrillContext
     title: "Find the backup",
     task: async (ctx, task) => {
       await openRepository(request.storage);
-      ctx.manifest = await resolveBackup(request.storage, request.backup);
+      let skipped = "";
+      ctx.manifest = await resolveBackup(request.storage, request.backup, (unrestorable) => {
+        skipped = describeSkipped(unrestorable);
+      });
       ctx.fingerprints = await readFingerprints(request, ctx.manifest.id);
       task.title =
         `Backup ${ctx.manifest.id} (${ctx.manifest.type}, ` +
         `${formatBytes(ctx.manifest.sizes.database)}, stopped ` +
-        `${ctx.manifest.stoppedAt})${ctx.fingerprints ? "; data fingerprints present" : "; no data fingerprints"}`;
+        `${ctx.manifest.stoppedAt})${ctx.fingerprints ? "; data fingerprints present" : "; no data fingerprints"}` +
+        skipped;
     },
   },
   {

@@ -1,6 +1,7 @@
 import type { ListrTask } from "listr2";
 import type { ZopsConfig } from "../../src/config/index.js";
-import { resolveBackup, type BackupManifest } from "../../src/backup/manifest.js";
+import type { BackupManifest } from "../../src/backup/manifest.js";
+import { describeSkipped, resolveBackup, type UnrestorableBackup } from "../../src/backup/restorable.js";
 import { WorkerPool } from "../../src/backup/worker-pool.js";
 import { findPgBinDir } from "../../src/pg/bin-dir.js";
 import { postgresRunAs } from "../../src/pg/os-user.js";
@@ -30,7 +31,14 @@ export interface DatabaseRestoreRequest {
 }
 
 export interface DatabaseRestoreContext {
-  database: { manifest?: BackupManifest; files?: RestoreFilesResult; recovery?: RecoveryOutcome; restoreMs?: number };
+  database: {
+    manifest?: BackupManifest;
+    /** Newer backups `latest` passed over because they cannot be restored. */
+    skipped?: UnrestorableBackup[];
+    files?: RestoreFilesResult;
+    recovery?: RecoveryOutcome;
+    restoreMs?: number;
+  };
 }
 
 /**
@@ -67,13 +75,15 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
               void runAs().catch(() => undefined);
               pool ??= new WorkerPool(request.config.backup.processes);
               await openRepository(request.storage).catch(closingPool);
-              ctx.database.manifest = await resolveBackup(request.storage, request.backup).catch(closingPool);
+              ctx.database.manifest = await resolveBackup(request.storage, request.backup, (skipped) => {
+                ctx.database.skipped = skipped;
+              }).catch(closingPool);
               const manifest = ctx.database.manifest;
               sub.title =
                 `Backup ${manifest.id} (${manifest.type}, ` +
                 `${formatBytes(manifest.sizes.database)}, ` +
                 `${manifest.files.length} files, LSN ${manifest.startLsn} - ` +
-                `${manifest.stopLsn})`;
+                `${manifest.stopLsn})${describeSkipped(ctx.database.skipped)}`;
             },
           },
           {
