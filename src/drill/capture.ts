@@ -1,5 +1,6 @@
 import type { ZopsConfig } from "../config/index.js";
 import { withPostgres } from "../pg/connect.js";
+import { forceWalSwitch } from "../pg/switch-wal.js";
 import { fingerprintsKey } from "../repo/layout.js";
 import { putJson } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
@@ -7,7 +8,8 @@ import { captureFingerprints, type Fingerprints } from "./fingerprint.js";
 
 /**
  * Captures the cluster's data fingerprints right after backup `backupId`, stores them beside the drill reports, then
- * switches WAL so the fingerprint point is archived promptly. Read-only on the data; idempotent per backup.
+ * forces a WAL switch (even on an idle cluster) so the fingerprint point is archived promptly. Read-only on the data;
+ * idempotent per backup.
  */
 export const captureBackupFingerprints = async (
   config: ZopsConfig,
@@ -18,6 +20,6 @@ export const captureBackupFingerprints = async (
     maxTableBytes: config.drill.fingerprintMaxTableMB * 1024 * 1024,
   });
   await putJson(storage, fingerprintsKey(backupId), fingerprints);
-  await withPostgres(config.postgres, (client) => client.query("select pg_switch_wal()"));
+  await withPostgres(config.postgres, forceWalSwitch);
   return fingerprints;
 };
