@@ -20,7 +20,7 @@ const AREA_USES = {
   wal: [],
   uploads: [],
   secrets: [],
-  drill: [],
+  drill: ["backup", "wal"],
   backup: ["wal"],
   expire: ["backup", "wal"],
   restore: ["backup", "wal", "uploads", "secrets"],
@@ -32,7 +32,7 @@ const AREA_USES = {
 
 /** What an area offers the others; everything else in its folder is internal to it. */
 const PUBLISHED = {
-  backup: ["manifest", "chains", "pieces", "piece-pool"],
+  backup: ["manifest", "chains", "pieces", "piece-pool", "restorable", "scan-backups", "describe"],
   wal: ["catalog"],
   uploads: ["catalog"],
   secrets: ["catalog"],

@@ -245,7 +245,8 @@ export const buildProgram = (execute: Execute, loaders: Map<Command, Loader>): C
       .description(
         "apply retention: delete old backup chains, leftovers of interrupted backups and WAL no kept backup needs",
       )
-      .option("--dry-run", "show what would be deleted, delete nothing"),
+      .option("--dry-run", "show what would be deleted, delete nothing")
+      .option("--verify", "count a chain toward retention only after re-reading its content (every checksum)"),
     () => import("./commands/expire.js"),
     (module) => module.runExpire,
   );

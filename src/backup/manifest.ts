@@ -162,19 +162,12 @@ export const listBackupIds = async (storage: Storage): Promise<string[]> => {
   return ids.sort();
 };
 
-/** Every completed backup's manifest, oldest first; a damaged manifest throws VERIFY_FAILED naming it. */
+/**
+ * Every completed backup's manifest, oldest first; a damaged manifest throws VERIFY_FAILED naming it (scanBackups in
+ * scan-backups.ts returns damaged ones instead).
+ */
 export const listBackups = async (storage: Storage): Promise<BackupManifest[]> => {
   const manifests: BackupManifest[] = [];
   for (const id of await listBackupIds(storage)) manifests.push(await readManifest(storage, id));
   return manifests;
-};
-
-/** Resolves `latest` or an id to a manifest; throws NOT_FOUND when there is none. */
-export const resolveBackup = async (storage: Storage, idOrLatest = "latest"): Promise<BackupManifest> => {
-  if (idOrLatest !== "latest") return readManifest(storage, idOrLatest);
-  const ids = await listBackupIds(storage);
-  const last = ids[ids.length - 1];
-  if (!last)
-    throw new ZopsError("NOT_FOUND", `no backup in '${storage.location}'`, { hint: "take one with `zops backup`" });
-  return readManifest(storage, last);
 };

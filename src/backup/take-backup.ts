@@ -14,7 +14,8 @@ import { readServerFacts, type ServerFacts } from "../pg/server-facts.js";
 import { makeBackupId } from "./backup-id.js";
 import { pickParent } from "./chains.js";
 import { copyFiles, type CopyProgress, type CopyResult } from "./copy-files.js";
-import { encodeManifest, listBackupIds, listBackups, MANIFEST_FORMAT, type BackupManifest } from "./manifest.js";
+import { encodeManifest, listBackupIds, MANIFEST_FORMAT, type BackupManifest } from "./manifest.js";
+import { findRestorable, type UnrestorableBackup } from "./restorable.js";
 import { startBackup, stopBackup, BACKUP_PRIVILEGES_HINT, type BackupStart, type BackupStop } from "./pg-session.js";
 import { planBackup, type BackupPlan } from "./plan.js";
 import { waitForWal } from "./wal-wait.js";
@@ -33,6 +34,8 @@ export interface BackupRun {
   type?: "full" | "incr";
   /** Why an incremental became a full (no earlier backup). */
   promotedReason?: string;
+  /** Newer backups of this cluster passed over as parent because they cannot be restored (damaged, objects missing). */
+  skippedParents?: UnrestorableBackup[];
   client?: pg.Client;
   facts?: ServerFacts;
   id?: string;
@@ -87,13 +90,17 @@ export const prepareBackup = async (run: BackupRun): Promise<void> => {
     });
   }
   await ensureClusterIdentity(run.storage, facts.systemIdentifier, facts.pgVersion);
-  const backups = await listBackups(run.storage);
   run.type = run.requestedType;
   if (run.requestedType === "incr") {
-    run.parent = pickParent(backups, facts.systemIdentifier);
+    // Only a restorable backup is a parent: an incremental on a damaged one could never be restored either.
+    const { restorable, unrestorable } = await findRestorable(run.storage);
+    run.parent = pickParent(restorable, facts.systemIdentifier);
+    const parentId = run.parent?.id ?? "";
+    run.skippedParents = unrestorable.filter((backup) => backup.id > parentId);
     if (!run.parent) {
       run.type = "full";
-      run.promotedReason = "no earlier backup to build on";
+      run.promotedReason =
+        run.skippedParents.length > 0 ? "no restorable earlier backup to build on" : "no earlier backup to build on";
     }
   }
   run.startedAt = new Date();

@@ -1,5 +1,6 @@
 import { describeBackup } from "../backup/describe.js";
-import { listBackups, readManifest, type BackupManifest } from "../backup/manifest.js";
+import { readManifest, type BackupManifest } from "../backup/manifest.js";
+import { findRestorable } from "../backup/restorable.js";
 import { openRepository } from "../repo/repository.js";
 import { listMarks } from "../restore/marks.js";
 import { openStorage } from "../storage/open.js";
@@ -15,7 +16,8 @@ export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
 
 /**
  * `zops backups [ID]`: lists completed backups (interrupted ones have no manifest and never show) with the recovery
- * window, or shows one backup. Read-only.
+ * window from the oldest restorable one, or shows one backup. A damaged manifest or a missing object marks that backup
+ * UNRESTORABLE with the reason; it never fails the listing. Read-only.
  */
 export const runBackups = async (globals: GlobalOptions, backupId?: string): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
@@ -23,18 +25,21 @@ export const runBackups = async (globals: GlobalOptions, backupId?: string): Pro
   try {
     await openRepository(storage);
     if (backupId) return showBackup(await readManifest(storage, backupId));
-    const backups = await listBackups(storage);
+    const { scan, restorable, unrestorable } = await findRestorable(storage);
+    const backups = scan.backups;
+    const problemOf = new Map(unrestorable.map((backup) => [backup.id, backup.reason]));
     const marks = await listMarks(storage);
     const wal = segmentsOf(await listWal(storage));
     const newest = wal[wal.length - 1]?.name;
-    const oldest = backups[0];
+    const oldest = restorable[0];
     const window = oldest
       ? { from: oldest.stoppedAt, fromLsn: oldest.stopLsn, throughSegment: newest ?? oldest.walStop }
       : undefined;
-    const rows = [["ID", "TYPE", "PARENT", "STARTED", "DURATION", "DATABASE", "STORED", "LSN", "WAL NEEDED"]];
+    const rows = [["ID", "STATUS", "TYPE", "PARENT", "STARTED", "DURATION", "DATABASE", "STORED", "LSN", "WAL NEEDED"]];
     for (const backup of backups) {
       rows.push([
         backup.id,
+        problemOf.has(backup.id) ? "UNRESTORABLE" : "ok",
         backup.type,
         backup.parent ?? "-",
         backup.startedAt.replace("T", " ").replace(/\.\d+Z$/, "Z"),
@@ -47,16 +52,30 @@ export const runBackups = async (globals: GlobalOptions, backupId?: string): Pro
     }
     const markRows = [["RESTORE POINT", "LSN", "TIME", "TIMELINE"]];
     for (const mark of marks) markRows.push([mark.name, mark.lsn, mark.time, String(mark.timeline)]);
+    for (const damaged of scan.damaged) rows.push([damaged.id, "DAMAGED", "?", "?", "?", "?", "?", "?", "?", "?"]);
+    rows.splice(1, rows.length, ...rows.slice(1).sort((a, b) => ((a[0] ?? "") < (b[0] ?? "") ? -1 : 1)));
+    const problems = unrestorable.map((backup) => `${backup.id}: ${backup.reason}`);
     const text =
-      (backups.length === 0
+      backups.length + scan.damaged.length === 0
         ? "no backups"
-        : `${formatTable(rows)}\n\nrecovery window: from ${window?.from} ` +
-          `(LSN ${window?.fromLsn}) through archived WAL segment ` +
-          `${window?.throughSegment}`) + (marks.length > 0 ? `\n\n${formatTable(markRows)}` : "");
+        : `${formatTable(rows)}\n\n` +
+          (window
+            ? `recovery window: from ${window.from} (LSN ${window.fromLsn}) through archived WAL segment ` +
+              `${window.throughSegment}`
+            : "no restorable backup") +
+          (problems.length > 0
+            ? `\n\nunrestorable (run \`zops verify\`, take a new backup): ${problems.join("; ")}`
+            : "") +
+          (marks.length > 0 ? `\n\n${formatTable(markRows)}` : "");
     return {
       text,
       json: {
-        backups: backups.map((backup) => describeBackup(backup)),
+        backups: backups.map((backup) => ({
+          ...describeBackup(backup),
+          restorable: !problemOf.has(backup.id),
+          ...(problemOf.has(backup.id) ? { problem: problemOf.get(backup.id) } : {}),
+        })),
+        damaged: scan.damaged,
         recoveryWindow: window ?? null,
         restorePoints: marks.map(({ name, lsn, time, timeline }) => ({ name, lsn, time, timeline })),
         newestWal: newest ?? null,

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { ZopsError } from "../errors/index.js";
+import type { ArchiveWait } from "../drill/archive-point.js";
 import { formatDrillReport } from "../drill/report.js";
 import { openStorage } from "../storage/open.js";
 import type { CommandResult, GlobalOptions } from "./command.js";
@@ -22,9 +23,14 @@ export const meta: CommandMeta = { lock: "repo-read", exits: STANDARD_EXITS };
 
 /**
  * `zops drill`: restores a backup into a scratch cluster, replays and compares, verifies, stores and prints the report.
- * Exit 0 when every check passed, VERIFY_FAILED (7) otherwise; the report is stored either way.
+ * Exit 0 when every check passed, PARTIAL (13) when a check could not be made (incomplete, e.g. the fingerprint point
+ * never reached the archive), VERIFY_FAILED (7) when one failed; the report is stored either way.
  */
-export const runDrill = async (globals: GlobalOptions, options: DrillOptions = {}): Promise<CommandResult> => {
+export const runDrill = async (
+  globals: GlobalOptions,
+  options: DrillOptions = {},
+  deps: { archiveWait?: ArchiveWait; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<CommandResult> => {
   const timeoutSeconds = Number(options.timeout ?? 4 * 3600);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
     throw new ZopsError("USAGE", `--timeout must be a positive number of seconds, got '${options.timeout}'`);
@@ -48,12 +54,15 @@ export const runDrill = async (globals: GlobalOptions, options: DrillOptions = {
     keep: options.keep ?? false,
     identityFile: options.identity ? resolve(options.identity) : config.drill.identityFile,
     timeoutMs: timeoutSeconds * 1000,
+    archiveWait: deps.archiveWait,
+    sleep: deps.sleep,
   };
   try {
     const tasks = createTasks<DrillContext>(drillTasks(request), globals, { exitOnError: false });
     await tasks.run(ctx).catch(() => undefined);
     const report = await finishDrill(request, ctx, startedAt);
-    return { outcome: report.ok ? "ok" : "VERIFY_FAILED", text: formatDrillReport(report), json: report };
+    const outcome = report.result === "incomplete" ? "PARTIAL" : report.ok ? "ok" : "VERIFY_FAILED";
+    return { outcome, text: formatDrillReport(report), json: report };
   } finally {
     await storage.close?.();
   }

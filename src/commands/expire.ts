@@ -1,4 +1,7 @@
 import { repositoryLockPath, withReadersExcluded } from "../lock/repository-lock.js";
+import type { BackupManifest } from "../backup/manifest.js";
+import { openPiecePool } from "../backup/piece-pool.js";
+import { verifyBackupObjects } from "../verify/verify-backup.js";
 import { openRepository } from "../repo/repository.js";
 import { dryRunStorage } from "../storage/dry-run.js";
 import { openStorage } from "../storage/open.js";
@@ -15,12 +18,20 @@ export const meta: CommandMeta = { lock: "repo-write", exits: STANDARD_EXITS };
 /**
  * `zops expire [--dry-run]`: applies backup.retention (under the repository's writer lock, taken by the runner; refuses
  * with LOCK_HELD while a restore, verify or drill reads); with --dry-run the storage refuses every write, so only the
- * plan is computed and printed.
+ * plan is computed and printed. Only restorable chains count toward retention.full; with --verify a chain counts only
+ * after its content is re-read and every checksum matches.
  */
-export const runExpire = async (globals: GlobalOptions, options: { dryRun?: boolean } = {}): Promise<CommandResult> => {
+export const runExpire = async (
+  globals: GlobalOptions,
+  options: { dryRun?: boolean; verify?: boolean } = {},
+): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
   const opened = await openStorage(config);
   const storage = options.dryRun ? dryRunStorage(opened) : opened;
+  const pool = options.verify ? openPiecePool(config.backup.processes) : undefined;
+  const verifyContent = pool
+    ? (backup: BackupManifest) => verifyBackupObjects(storage, pool, backup, new Set())
+    : undefined;
   try {
     await openRepository(storage);
     const guard: DeletionGuard = (fn) => withReadersExcluded(repositoryLockPath(config), "zops expire", fn);
@@ -30,6 +41,7 @@ export const runExpire = async (globals: GlobalOptions, options: { dryRun?: bool
         expireTask<ExpirePartContext>(storage, config.backup.retention.full, {
           dryRun: options.dryRun ?? false,
           guard,
+          verifyContent,
         }),
       ],
       globals,
@@ -38,6 +50,8 @@ export const runExpire = async (globals: GlobalOptions, options: { dryRun?: bool
     const json = {
       dryRun: options.dryRun ?? false,
       kept: plan?.kept ?? [],
+      restorableChains: plan?.restorableChains ?? [],
+      brokenKept: plan?.brokenKept ?? [],
       expiredBackups: plan?.expiredBackups ?? [],
       leftovers: plan?.leftovers ?? [],
       walFiles: plan?.walObjects.map((object) => object.name) ?? [],
@@ -52,6 +66,7 @@ export const runExpire = async (globals: GlobalOptions, options: { dryRun?: bool
       json,
     };
   } finally {
+    await pool?.close();
     await storage.close?.();
   }
 };

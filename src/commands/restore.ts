@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { BackupManifest } from "../backup/manifest.js";
+import { describeSkipped } from "../backup/restorable.js";
 import { ZopsError, isZopsError } from "../errors/index.js";
 import {
   checkTarget as checkRecoveryTarget,
@@ -112,6 +113,7 @@ export const runRestore = async (globals: GlobalOptions, options: RestoreOptions
                 configPath: resolve(path),
                 storage,
                 manifest: choice.manifest as BackupManifest,
+                skipped: choice.skipped,
                 point: choice.point,
                 to,
                 delta: options.delta ?? false,
@@ -148,12 +150,14 @@ export const runRestore = async (globals: GlobalOptions, options: RestoreOptions
     );
     await tasks.run(ctx);
     const elapsed = performance.now() - started;
-    const { manifest, files, recovery } = ctx.database;
+    const { manifest, skipped, files, recovery } = ctx.database;
     const uploads = ctx.uploadsRestore?.result;
     const secrets = ctx.secretsRestore?.result;
     const json = {
       ok: true,
-      ...(to ? { backup: manifest?.id, to, target: describeTarget(target), files, recovery } : {}),
+      ...(to
+        ? { backup: manifest?.id, skipped: skipped ?? [], to, target: describeTarget(target), files, recovery }
+        : {}),
       ...(uploads
         ? { uploads: { snapshot: uploads.id, to: options.uploadsTo, files: uploads.files, bytes: uploads.bytes } }
         : {}),
@@ -165,7 +169,8 @@ export const runRestore = async (globals: GlobalOptions, options: RestoreOptions
       lines.push(
         `restored backup ${manifest?.id} into ${to} in ${formatDuration(elapsed)}: ${files?.written} files, ` +
           formatBytes(files?.bytes ?? 0) +
-          (options.delta ? ` (${files?.unchanged} unchanged, ${files?.removed} removed)` : ""),
+          (options.delta ? ` (${files?.unchanged} unchanged, ${files?.removed} removed)` : "") +
+          describeSkipped(skipped),
         recovery
           ? `recovery ${describeRecovery(recovery)}`
           : `recovery configured (${describeTarget(target)}): start PostgreSQL on ${to} to replay`,

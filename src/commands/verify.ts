@@ -1,5 +1,6 @@
-import { listBackups, readManifest, type BackupManifest } from "../backup/manifest.js";
+import { readManifest, type BackupManifest } from "../backup/manifest.js";
 import { openPiecePool } from "../backup/piece-pool.js";
+import { scanBackups } from "../backup/scan-backups.js";
 import { ZopsError } from "../errors/index.js";
 import { openRepository } from "../repo/repository.js";
 import { openStorage } from "../storage/open.js";
@@ -29,7 +30,8 @@ export const meta: CommandMeta = { lock: "repo-read", exits: STANDARD_EXITS };
  * `zops verify [ID]`: re-reads every stored object of the backups (or one) and checks every checksum, then the WAL
  * chain from each backup's start to the newest archived segment; without ID also the uploads snapshots (the newest
  * re-read in full, older ones checked for presence and size: packs are shared) and every secrets archive (checksum and
- * age header). Read-only. Throws VERIFY_FAILED listing every problem.
+ * age header). A damaged manifest is one problem; the other backups are still verified. Read-only. Throws VERIFY_FAILED
+ * listing every problem.
  */
 export const runVerify = async (globals: GlobalOptions, backupId?: string): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
@@ -37,9 +39,12 @@ export const runVerify = async (globals: GlobalOptions, backupId?: string): Prom
   const pool = openPiecePool(config.backup.processes);
   try {
     await openRepository(storage);
+    const scan = backupId
+      ? { backups: [await readManifest(storage, backupId)], damaged: [] }
+      : await scanBackups(storage);
     const ctx: VerifyContext = {
-      backups: backupId ? [await readManifest(storage, backupId)] : await listBackups(storage),
-      problems: [],
+      backups: scan.backups,
+      problems: scan.damaged.map((damaged) => `backup ${damaged.id}: ${damaged.reason}`),
     };
     const done = new Set<string>();
     const tasks = createTasks<VerifyContext>(

@@ -1,6 +1,6 @@
 import type { ZopsConfig } from "../config/index.js";
 import { withPostgres } from "../pg/connect.js";
-import { queryRows } from "../pg/query.js";
+import { forceWalSwitch } from "../pg/switch-wal.js";
 import { fingerprintsKey } from "../repo/layout.js";
 import { putJson } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
@@ -8,7 +8,8 @@ import { captureFingerprints, type Fingerprints } from "./fingerprint.js";
 
 /**
  * Captures the cluster's data fingerprints right after backup `backupId`, stores them beside the drill reports, then
- * switches WAL so the fingerprint point is archived promptly. Read-only on the data; idempotent per backup.
+ * forces a WAL switch (even on an idle cluster) so the fingerprint point is archived promptly. Read-only on the data;
+ * idempotent per backup.
  * @throws POSTGRES naming what was being done; the storage codes when the fingerprints cannot be stored.
  */
 export const captureBackupFingerprints = async (
@@ -20,8 +21,6 @@ export const captureBackupFingerprints = async (
     maxTableBytes: config.drill.fingerprintMaxTableMB * 1024 * 1024,
   });
   await putJson(storage, fingerprintsKey(backupId), fingerprints);
-  await withPostgres(config.postgres, (client) =>
-    queryRows(client, "switching WAL after the fingerprint capture", "select pg_switch_wal()"),
-  );
+  await withPostgres(config.postgres, forceWalSwitch);
   return fingerprints;
 };

@@ -4,7 +4,11 @@ import { getBuffer, listAll, putJson } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
 import { formatDuration, formatTable } from "../ui/output.js";
 
-export type DrillCheckStatus = "pass" | "fail" | "skip";
+/** `incomplete`: the check could not be made although it should have been (it fails the drill as "incomplete"). */
+export type DrillCheckStatus = "pass" | "fail" | "skip" | "incomplete";
+
+/** Verdict of a drill: `incomplete` when nothing failed but a check that should have run could not. */
+export type DrillResult = "passed" | "failed" | "incomplete";
 
 /** One verification the drill made. */
 export interface DrillCheck {
@@ -22,6 +26,8 @@ export interface DrillReport {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly ok: boolean;
+  /** Absent in reports written before it existed: read `ok` then. */
+  readonly result?: DrillResult;
   readonly checks: readonly DrillCheck[];
   /** Recovery time: total (start to first query answered), download, replay, first query. */
   readonly rto: {
@@ -78,7 +84,8 @@ export const formatDrillReport = (report: DrillReport): string => {
       ? "unknown (no transaction replayed)"
       : `${report.rpo.seconds.toFixed(1)} s (last transaction ${report.rpo.lastTransactionAt})`;
   return [
-    `drill ${report.id} of backup ${report.backup ?? "?"}: ${report.ok ? "PASSED" : "FAILED"}`,
+    `drill ${report.id} of backup ${report.backup ?? "?"}: ` +
+      (report.result ?? (report.ok ? "passed" : "failed")).toUpperCase(),
     `RTO ${formatDuration(report.rto.totalMs)} (download ` +
       `${formatDuration(report.rto.downloadMs)}, replay ` +
       `${formatDuration(report.rto.replayMs)}, first query ` +

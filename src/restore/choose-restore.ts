@@ -1,4 +1,5 @@
-import { listBackups, type BackupManifest } from "../backup/manifest.js";
+import type { BackupManifest } from "../backup/manifest.js";
+import { findRestorable, type UnrestorableBackup } from "../backup/restorable.js";
 import { ZopsError } from "../errors/index.js";
 import { listSecretsArchives } from "../secrets/catalog.js";
 import type { Storage } from "../storage/storage.js";
@@ -15,6 +16,8 @@ export interface RestoreChoice {
   readonly marks: readonly RestorePointMark[];
   /** The backup to restore (when the database is restored). */
   readonly manifest?: BackupManifest;
+  /** Newer backups passed over because they cannot be restored (damaged manifest, missing objects). */
+  readonly skipped?: readonly UnrestorableBackup[];
   /** Uploads snapshot and secrets archive ids (when asked for): the newest taken at or before the target. */
   readonly uploadsSnapshot?: string;
   readonly secretsArchive?: string;
@@ -50,8 +53,10 @@ const pickAtOrBefore = (
 /**
  * Chooses what to restore for `target` (read-only: lists backups, restore points and, when asked for, the file
  * archives): the newest backup consistent at or before the target (select-backup.ts; `backup` names one explicitly),
- * and the uploads snapshot and secrets archive taken at or before the target's time unless named explicitly.
- * @throws PRECONDITION when nothing qualifies or an explicit choice contradicts the target, NOT_FOUND, USAGE.
+ * and the uploads snapshot and secrets archive taken at or before the target's time unless named explicitly. Only
+ * restorable backups qualify (backup/restorable.ts): newer ones that cannot be restored are returned in `skipped`.
+ * @throws PRECONDITION when nothing qualifies, an explicit choice contradicts the target or cannot be restored;
+ * NOT_FOUND, USAGE.
  */
 export const chooseRestore = async (
   storage: Storage,
@@ -61,13 +66,23 @@ export const chooseRestore = async (
   const marks = await listMarks(storage);
   const point = resolveTargetPoint(target, marks);
   const needBackup = wanted.database || ((wanted.uploads || wanted.secrets) && point.kind !== "end");
-  const manifest = needBackup
-    ? selectBackup(await listBackups(storage), point, {
+  const found = needBackup ? await findRestorable(storage) : undefined;
+  const broken = found?.unrestorable.find((backup) => backup.id === wanted.backup);
+  if (broken)
+    throw new ZopsError("PRECONDITION", `backup ${broken.id} cannot be restored: ${broken.reason}`, {
+      hint: "run `zops verify` for the details; `zops backups` lists the restorable backups",
+    });
+  const manifest = found
+    ? selectBackup(found.restorable, point, {
         explicit: wanted.backup,
         marks,
         location: storage.location,
       })
     : undefined;
+  const skipped =
+    manifest && wanted.backup === undefined
+      ? found?.unrestorable.filter((backup) => backup.id > manifest.id)
+      : undefined;
   const reference = manifest ? referenceTime(point, manifest, marks) : undefined;
   const explicitOf = (value: boolean | string | undefined) => (typeof value === "string" ? value : undefined);
   const uploadsSnapshot = wanted.uploads
@@ -92,6 +107,7 @@ export const chooseRestore = async (
     point,
     marks,
     manifest: wanted.database ? manifest : undefined,
+    ...(skipped && skipped.length > 0 ? { skipped } : {}),
     uploadsSnapshot,
     secretsArchive,
     referenceTime: reference === undefined ? undefined : formatMicros(reference),

@@ -5,7 +5,7 @@ import { ZopsError } from "../errors/index.js";
 import { isProcessAlive } from "../exec/process-alive.js";
 import type { OsUser } from "../pg/os-user.js";
 import type { Storage } from "../storage/storage.js";
-import { listWal, segmentsOf } from "../wal/catalog.js";
+import { newestArchivedSegment } from "../wal/catalog.js";
 import { segmentRange, segmentStartLsn } from "../pg/wal-segment.js";
 import { parseLsn } from "../pg/lsn.js";
 import { proveTargetReached } from "./prove-target.js";
@@ -37,18 +37,6 @@ export const describeRecovery = (recovery: RecoveryOutcome): string =>
 const SHORT = /recovery ended before configured recovery target was reached/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Newest archived segment on the backup's timeline; the replay of an end-of-WAL restore must reach it. Read-only. */
-export const newestArchivedSegment = async (
-  storage: Storage,
-  manifest: BackupManifest,
-): Promise<{ newest?: string; present: Set<string> }> => {
-  const prefix = manifest.walStart.slice(0, 8);
-  const segments = segmentsOf(await listWal(storage)).filter(
-    (object) => object.name.startsWith(prefix) && object.name >= manifest.walStart,
-  );
-  return { newest: segments[segments.length - 1]?.name, present: new Set(segments.map((object) => object.name)) };
-};
-
 /**
  * Starts PostgreSQL on a restored directory (pg_ctl as `runAs`), waits until recovery reaches its end (promoted, paused
  * or shut down as asked), and proves where it stopped: for a target, at it and not past it (prove-target.ts, from the
@@ -74,7 +62,7 @@ export const startAndAwaitRecovery = async (
   const expected =
     target.time || target.lsn || target.name || target.immediate
       ? undefined
-      : await newestArchivedSegment(options.storage, manifest);
+      : await newestArchivedSegment(options.storage, manifest.walStart);
   await ensureConfigFiles(dir, options.runAs);
   await writeFile(logFile, "");
   if (options.runAs) await chown(logFile, options.runAs.uid, options.runAs.gid);

@@ -68,3 +68,18 @@ export const listWal = async (storage: Storage, options: { signal?: AbortSignal 
 /** Only the segments of a listing, in order (drops .history and .backup files). */
 export const segmentsOf = (objects: readonly WalObject[]): WalObject[] =>
   objects.filter((object) => object.kind === "segment");
+
+/**
+ * The newest archived segment on `walStart`'s timeline at or after it, and every such segment present (a restore's
+ * replay to the end of the archive must reach the newest). Read-only.
+ */
+export const newestArchivedSegment = async (
+  storage: Storage,
+  walStart: string,
+): Promise<{ newest?: string; present: Set<string> }> => {
+  const prefix = walStart.slice(0, 8);
+  const segments = segmentsOf(await listWal(storage)).filter(
+    (object) => object.name.startsWith(prefix) && object.name >= walStart,
+  );
+  return { newest: segments[segments.length - 1]?.name, present: new Set(segments.map((object) => object.name)) };
+};

@@ -60,7 +60,16 @@ export const databaseBackupTask = <Ctx extends DatabasePartContext>(run: BackupR
             task: async (_ctx, sub) => {
               started = performance.now();
               await prepareBackup(run);
-              if (run.promotedReason) ctx.database.note = `taking a full backup: ${run.promotedReason}`;
+              const notes = [
+                ...(run.promotedReason ? [`taking a full backup: ${run.promotedReason}`] : []),
+                ...(run.skippedParents?.length
+                  ? [
+                      `not building on unrestorable ` +
+                        run.skippedParents.map((backup) => `${backup.id} (${backup.reason})`).join("; "),
+                    ]
+                  : []),
+              ];
+              if (notes.length > 0) ctx.database.note = notes.join("; ");
               sub.title =
                 `Backup ${run.id} ` +
                 `(${run.type}${run.parent ? ` on ${run.parent.id}` : ""}) of ` +

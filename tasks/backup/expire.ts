@@ -1,5 +1,6 @@
 import type { ListrTask } from "listr2";
-import { listBackups } from "../../src/backup/manifest.js";
+import type { BackupManifest } from "../../src/backup/manifest.js";
+import { scanBackups } from "../../src/backup/scan-backups.js";
 import { applyExpire, planExpire, type ExpirePlan } from "../../src/expire/plan-expire.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { formatBytes } from "../../src/ui/output.js";
@@ -14,7 +15,10 @@ export const describeExpirePlan = (plan: ExpirePlan): string =>
   `${plan.expiredBackups.length} backups ` +
   `(${plan.expiredBackups.join(", ") || "none"}), ` +
   `${plan.leftovers.length} interrupted leftovers, ` +
-  `${plan.walObjects.length} WAL files; ${formatBytes(plan.bytes)}`;
+  `${plan.walObjects.length} WAL files; ${formatBytes(plan.bytes)}` +
+  (plan.brokenKept.length > 0
+    ? `; kept broken chains: ${plan.brokenKept.map((broken) => `${broken.chain} (${broken.reason})`).join("; ")}`
+    : "");
 
 /**
  * Retention as a Listr task: plan (read-only), then apply unless dryRun (the storage given for a dry run is the
@@ -30,6 +34,8 @@ export const expireTask = <Ctx extends ExpirePartContext>(
     /** Keeps the repository's readers out while deleting. */
     guard?: DeletionGuard;
     whileRead?: WhileRead;
+    /** expire --verify: re-read each backup's content before counting it as restorable (problem messages). */
+    verifyContent?: (backup: BackupManifest) => Promise<string[]>;
   },
 ): ListrTask<Ctx> => ({
   title: options.dryRun ? "Expire (dry run)" : "Expire old backups and WAL",
@@ -41,7 +47,9 @@ export const expireTask = <Ctx extends ExpirePartContext>(
   task: async (ctx, task) => {
     ctx.expire = { applied: false };
     try {
-      const plan = await planExpire(storage, await listBackups(storage), keepFull);
+      const plan = await planExpire(storage, await scanBackups(storage), keepFull, {
+        verifyContent: options.verifyContent,
+      });
       ctx.expire.plan = plan;
       if (!options.dryRun) {
         const deferred = await deleteUnlessRead(options.guard, options.whileRead ?? "fail", () =>
@@ -56,7 +64,8 @@ export const expireTask = <Ctx extends ExpirePartContext>(
       }
       task.title =
         `${options.dryRun ? "Would delete" : "Deleted"} ` +
-        `${describeExpirePlan(plan)}; keeping ${plan.kept.length} backups`;
+        `${describeExpirePlan(plan)}; keeping ${plan.kept.length} backups ` +
+        `in ${plan.restorableChains.length} restorable chains`;
     } catch (error) {
       ctx.expire.error = error;
       throw error;

@@ -2,6 +2,7 @@ import type { ZopsConfig } from "../../src/config/index.js";
 import type { BackupManifest } from "../../src/backup/manifest.js";
 import type { AmcheckPlan } from "../../src/drill/amcheck.js";
 import type { Fingerprints } from "../../src/drill/fingerprint.js";
+import type { ArchiveWait } from "../../src/drill/archive-point.js";
 import type { DrillCheck, DrillCheckStatus } from "../../src/drill/report.js";
 import type { DrillScratch } from "../../src/drill/scratch.js";
 import type { OsUser } from "../../src/pg/os-user.js";
@@ -17,6 +18,10 @@ export interface DrillRequest {
   /** age identity file: decrypt the secrets archive (without it, only its integrity is checked). */
   readonly identityFile: string | undefined;
   readonly timeoutMs: number;
+  /** How long to wait for the fingerprint point's archiving after a forced switch (default DEFAULT_ARCHIVE_WAIT). */
+  readonly archiveWait?: ArchiveWait;
+  /** Sleeps between looks at the archive (injected by tests). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** What the drill steps share. */
@@ -42,6 +47,8 @@ export interface DrillContext {
   readyMs?: number;
   reachedLsn?: string;
   newestArchivedSegment?: string;
+  /** Looks at the archive the fingerprint step made before the point was archived (or it gave up). */
+  archiveLooks?: number;
   lastTransactionAt?: string;
   rpoSeconds?: number;
   checks: DrillCheck[];

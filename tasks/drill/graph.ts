@@ -52,12 +52,21 @@ export const drillTasks = (request: DrillRequest): ListrTask<DrillContext>[] => 
   ]),
 ];
 
-/** Builds the report from the context (a drill passes only when no check failed and the replay ran). Pure. */
+/**
+ * Builds the report from the context: passed only when no check failed or was incomplete and the replay ran;
+ * incomplete when nothing failed but a check could not be made. Pure.
+ */
 export const buildDrillReport = (ctx: DrillContext, startedAt: Date, keptAt: string | undefined): DrillReport => {
-  const ok =
-    ctx.checks.length > 0 &&
-    ctx.checks.every((check) => check.status !== "fail") &&
-    ctx.checks.some((check) => check.name === "WAL replay" && check.status === "pass");
+  const failed =
+    ctx.checks.length === 0 ||
+    ctx.checks.some((check) => check.status === "fail") ||
+    !ctx.checks.some((check) => check.name === "WAL replay" && check.status === "pass");
+  const result = failed
+    ? "failed"
+    : ctx.checks.some((check) => check.status === "incomplete")
+      ? "incomplete"
+      : "passed";
+  const ok = result === "passed";
   return {
     format: "zops-drill-report",
     version: 1,
@@ -66,6 +75,7 @@ export const buildDrillReport = (ctx: DrillContext, startedAt: Date, keptAt: str
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     ok,
+    result,
     checks: ctx.checks,
     rto: {
       totalMs: Math.round(ctx.readyMs ?? performance.now() - ctx.started),

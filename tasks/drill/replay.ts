@@ -12,10 +12,10 @@ import {
   writeRecoveryFiles,
   type RecoveryTarget,
 } from "../../src/restore/recovery-settings.js";
-import { newestArchivedSegment, startAndAwaitRecovery } from "../../src/restore/start-restored.js";
+import { startAndAwaitRecovery } from "../../src/restore/start-restored.js";
 import { resolveTargetPoint } from "../../src/restore/target-point.js";
-import { segmentStartLsn } from "../../src/pg/wal-segment.js";
-import { parseLsn } from "../../src/pg/lsn.js";
+import { DEFAULT_ARCHIVE_WAIT, ensureArchivedThrough } from "../../src/drill/archive-point.js";
+import { forceWalSwitch } from "../../src/pg/switch-wal.js";
 import { formatDuration } from "../../src/ui/output.js";
 import { recordCheck, type DrillContext, type DrillRequest } from "./context.js";
 
@@ -64,7 +64,8 @@ export const stopScratch = async (ctx: DrillContext): Promise<void> => {
 };
 
 /**
- * Drill replay: (1) when fingerprints exist and their LSN is archived, replay to that LSN, pause, and compare the data;
+ * Drill replay: (1) when fingerprints exist, make sure their LSN is archived (forcing a WAL switch on the source and
+ * waiting a bounded number of looks; otherwise the check is "incomplete"), replay to that LSN, pause, and compare;
  * (2) move the target to the end of the archive, replay, promote, and prove the replay reached the newest archived
  * segment; then time the first query and read the RPO.
  */
@@ -78,14 +79,22 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
         recordCheck(ctx, "data fingerprints", "skip", "no fingerprints were captured for this backup");
         return "no fingerprints were captured for this backup";
       }
-      const { newest } = await newestArchivedSegment(request.storage, manifest);
-      ctx.newestArchivedSegment = newest;
-      const archivedTo = newest
-        ? segmentStartLsn(newest, manifest.walSegmentSize) + BigInt(manifest.walSegmentSize)
-        : 0n;
-      if (parseLsn(ctx.fingerprints.lsn) >= archivedTo) {
-        recordCheck(ctx, "data fingerprints", "skip", `fingerprint LSN ${ctx.fingerprints.lsn} is not archived yet`);
-        return `fingerprint LSN ${ctx.fingerprints.lsn} is not archived yet`;
+      // Never skip the comparison silently: force the point into the archive, or call the drill incomplete.
+      const wait = request.archiveWait ?? DEFAULT_ARCHIVE_WAIT;
+      const point = await ensureArchivedThrough(request.storage, manifest, ctx.fingerprints.lsn, {
+        switchWal: () => withPostgres(request.config.postgres, forceWalSwitch),
+        wait,
+        sleep: request.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      });
+      ctx.newestArchivedSegment = point.newest;
+      ctx.archiveLooks = point.looks;
+      if (!point.archived) {
+        const reason =
+          `fingerprint LSN ${ctx.fingerprints.lsn} is still not archived after forcing a WAL switch on the source ` +
+          `(${point.switchError ? `which failed: ${point.switchError}` : "done"}) and ${point.looks} looks at the ` +
+          `archive (newest segment ${point.newest ?? "none"}): the data was not compared`;
+        recordCheck(ctx, "data fingerprints", "incomplete", reason);
+        return reason;
       }
       return false;
     },
@@ -131,7 +140,8 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
         `${tables} tables in ` +
           `${Object.keys(fingerprints.databases).length} databases match ` +
           `at ${fingerprints.lsn}` +
-          (tolerated ? ` (${tolerated} written during capture, row counts within tolerance)` : ""),
+          (tolerated ? ` (${tolerated} written during capture, row counts within tolerance)` : "") +
+          ((ctx.archiveLooks ?? 1) > 1 ? "; the point was archived after a forced WAL switch on the source" : ""),
       );
       task.title = `Data at ${fingerprints.lsn} matches the fingerprints (${tables} tables)`;
     },
@@ -145,7 +155,9 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
       const settings = settingsFor(request, scratch, target);
       if (
         ctx.fingerprints &&
-        ctx.checks.some((check) => check.name === "data fingerprints" && check.status !== "skip")
+        ctx.checks.some(
+          (check) => check.name === "data fingerprints" && (check.status === "pass" || check.status === "fail"),
+        )
       ) {
         await writeRecoveryBlock(scratch.dataDir, settings, ctx.runAs, "drill: replay to the end of the archive");
       } else {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { ListrTask } from "listr2";
 import { openPiecePool } from "../../src/backup/piece-pool.js";
+import { describeSkipped } from "../../src/backup/restorable.js";
 import { ZopsError, isZopsError } from "../../src/errors/index.js";
 import type { Fingerprints } from "../../src/drill/fingerprint.js";
 import { prepareScratch } from "../../src/drill/scratch.js";
@@ -45,12 +46,14 @@ export const drillRestoreTasks = (request: DrillRequest): ListrTask<DrillContext
         },
       );
       ctx.manifest = choice.manifest;
+      const skipped = describeSkipped(choice.skipped);
       if (!ctx.manifest) throw new ZopsError("INTERNAL", "drill: no backup chosen");
       ctx.fingerprints = await readFingerprints(request, ctx.manifest.id);
       task.title =
         `Backup ${ctx.manifest.id} (${ctx.manifest.type}, ` +
         `${formatBytes(ctx.manifest.sizes.database)}, stopped ` +
-        `${ctx.manifest.stoppedAt})${ctx.fingerprints ? "; data fingerprints present" : "; no data fingerprints"}`;
+        `${ctx.manifest.stoppedAt})${ctx.fingerprints ? "; data fingerprints present" : "; no data fingerprints"}` +
+        skipped;
     },
   },
   {

@@ -3,6 +3,7 @@ import type { ZopsConfig } from "../../src/config/index.js";
 import type { BackupManifest } from "../../src/backup/manifest.js";
 import { openPiecePool, type PiecePool } from "../../src/backup/piece-pool.js";
 import { findServerBinDir } from "../../src/pg/bin-dir.js";
+import { describeSkipped, type UnrestorableBackup } from "../../src/backup/restorable.js";
 import { postgresRunAs } from "../../src/pg/os-user.js";
 import { recoverySettings, writeRecoveryFiles, type RecoveryTarget } from "../../src/restore/recovery-settings.js";
 import { restoreFiles, type RestoreFilesResult } from "../../src/restore/restore-files.js";
@@ -20,6 +21,8 @@ export interface DatabaseRestoreRequest {
   readonly storage: Storage;
   /** The backup chosen for the target (src/restore/choose-restore.ts). */
   readonly manifest: BackupManifest;
+  /** Newer backups passed over because they cannot be restored (said in the title and the result). */
+  readonly skipped?: readonly UnrestorableBackup[] | undefined;
   readonly point: TargetPoint;
   readonly to: string;
   readonly delta: boolean;
@@ -32,7 +35,14 @@ export interface DatabaseRestoreRequest {
 }
 
 export interface DatabaseRestoreContext {
-  database: { manifest?: BackupManifest; files?: RestoreFilesResult; recovery?: RecoveryOutcome; restoreMs?: number };
+  database: {
+    manifest?: BackupManifest;
+    /** Newer backups `latest` passed over because they cannot be restored. */
+    skipped?: readonly UnrestorableBackup[];
+    files?: RestoreFilesResult;
+    recovery?: RecoveryOutcome;
+    restoreMs?: number;
+  };
 }
 
 /**
@@ -70,6 +80,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
               void runAs().catch(() => undefined);
               pool ??= openPiecePool(request.config.backup.processes);
               ctx.database.manifest = request.manifest;
+              ctx.database.skipped = request.skipped;
               const manifest = ctx.database.manifest;
               // The server binaries of the backup's major, found before anything is written.
               if (request.start)
@@ -78,7 +89,7 @@ export const databaseRestoreTask = <Ctx extends DatabaseRestoreContext>(
                 `Backup ${manifest.id} (${manifest.type}, ` +
                 `${formatBytes(manifest.sizes.database)}, ` +
                 `${manifest.files.length} files, consistent at ${consistencyPoint(manifest).text}; ` +
-                `recovery to ${request.point.text})`;
+                `recovery to ${request.point.text})${describeSkipped(request.skipped)}`;
             },
           },
           {

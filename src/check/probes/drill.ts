@@ -2,7 +2,8 @@ import { latestDrillReport } from "../../drill/report.js";
 import { rate, type Probe, type ProbeResult } from "../probe.js";
 
 /**
- * The last restore drill passed and is recent (check.drillWarnDays/drillCriticalDays); critical when it failed, warning
+ * The last restore drill passed and is recent (check.drillWarnDays/drillCriticalDays); critical when it failed or was
+ * incomplete (a check it should have made did not run), warning
  * when none ever ran.
  */
 export const drillProbe: Probe = async (context): Promise<ProbeResult> => {
@@ -28,12 +29,13 @@ export const drillProbe: Probe = async (context): Promise<ProbeResult> => {
   };
   if (!report.ok) {
     const failed = report.checks
-      .filter((check) => check.status === "fail")
+      .filter((check) => check.status === "fail" || check.status === "incomplete")
       .map((check) => `${check.name}: ${check.message}`);
+    const verdict = report.result === "incomplete" ? "INCOMPLETE" : "FAILED";
     return {
       name: "drill",
       status: "critical",
-      message: `last drill ${report.id} FAILED: ${failed.join("; ").slice(0, 300)}`,
+      message: `last drill ${report.id} ${verdict}: ${failed.join("; ").slice(0, 300)}`,
       metrics,
       thresholds: { drill_age_seconds: limits },
     };

@@ -1,4 +1,4 @@
-import { listBackups } from "../../backup/manifest.js";
+import { scanBackups } from "../../backup/scan-backups.js";
 import { findWalGaps } from "../../verify/verify-wal.js";
 import { listWal, segmentsOf } from "../../wal/catalog.js";
 import type { Probe, ProbeResult } from "../probe.js";
@@ -9,7 +9,8 @@ import type { Probe, ProbeResult } from "../probe.js";
  */
 export const walChainProbe: Probe = async (context): Promise<ProbeResult> => {
   const storage = await context.storage();
-  const backups = await listBackups(storage);
+  // Damaged manifests are reported by the backup-age probe; the chain is checked for the readable ones.
+  const { backups } = await scanBackups(storage);
   if (backups.length === 0)
     return {
       name: "wal-chain",
