@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDemoReleases } from "../../templates/demo-app/build-releases.mjs";
 import { startDrillFixture, type DrillFixture } from "../drill/support.js";
 import { makeFileRepository, runZops } from "../wal/support.js";
-import { makeTempDir } from "../support/temp.js";
+import { makeTempDir, removeTempDir } from "../support/temp.js";
 
 // Every command at the edges an operator can cause: a full local disk (a small tmpfs filled up), a read-only target
 // (a tmpfs remounted read-only) and a dead PostgreSQL. Each must end with a typed code, never INTERNAL (exit 1): the
@@ -189,6 +189,7 @@ const CASES: Case[] = [
 ];
 
 let fixture: DrillFixture;
+let work: string | undefined;
 let paths: Paths;
 let configs: Configs;
 const mounts: string[] = [];
@@ -216,21 +217,22 @@ beforeAll(async () => {
   fixture = await startDrillFixture({ url: (await makeFileRepository()).url });
   const backup = await runZops(["--config", fixture.config.path, "--json", "backup", "--type", "full"]);
   expect(backup.exitCode, String(backup.stderr)).toBe(0);
-  const work = await makeTempDir("edges", { forPostgres: false });
-  const full = join(work, "full");
-  const readOnly = join(work, "read-only");
+  const dir = await makeTempDir("edges", { forPostgres: false });
+  work = dir;
+  const full = join(dir, "full");
+  const readOnly = join(dir, "read-only");
   await mountTmpfs(full, 2048);
   await mountTmpfs(readOnly, 2048);
-  const releases = await buildDemoReleases(join(work, "releases"));
+  const releases = await buildDemoReleases(join(dir, "releases"));
   const walDir = join(fixture.cluster.dataDir, "pg_wal");
   const segment = (await readdir(walDir)).filter((name) => /^[0-9A-F]{24}$/.test(name)).sort()[0] ?? "";
   // A copy: the cluster recycles its own segments while the walk runs.
-  await mkdir(join(work, "wal"), { recursive: true });
-  await copyFile(join(walDir, segment), join(work, "wal", segment));
+  await mkdir(join(dir, "wal"), { recursive: true });
+  await copyFile(join(walDir, segment), join(dir, "wal", segment));
   paths = {
     full,
     readOnly,
-    segment: join(work, "wal", segment),
+    segment: join(dir, "wal", segment),
     walDir,
     identity: fixture.identityFile,
     release: releases.v1,
@@ -238,7 +240,7 @@ beforeAll(async () => {
 
   const base = fixture.config.config;
   const write = async (name: string, overrides: Record<string, unknown>): Promise<string> => {
-    const file = join(work, `${name}.yml`);
+    const file = join(dir, `${name}.yml`);
     await writeFile(file, stringify({ ...base, ...overrides }));
     return file;
   };
@@ -250,16 +252,16 @@ beforeAll(async () => {
     deploy: { ...base.deploy, root: join(root, "deploy"), configDir: join(root, "etc"), backup: { policy: "off" } },
   });
   configs = {
-    base: await write("base", { deploy: { ...base.deploy, root: join(work, "deploy"), backup: { policy: "off" } } }),
-    full: await write("full", placedOn(full, work)),
+    base: await write("base", { deploy: { ...base.deploy, root: join(dir, "deploy"), backup: { policy: "off" } } }),
+    full: await write("full", placedOn(full, dir)),
     fullLock: await write("full-lock", placedOn(full, full)),
-    readOnly: await write("read-only", placedOn(readOnly, work)),
+    readOnly: await write("read-only", placedOn(readOnly, dir)),
     fullInit: await write("full-init", {
-      ...placedOn(full, work),
+      ...placedOn(full, dir),
       repository: { ...base.repository, url: `file://${full}/new` },
     }),
     readOnlyInit: await write("read-only-init", {
-      ...placedOn(readOnly, work),
+      ...placedOn(readOnly, dir),
       repository: { ...base.repository, url: `file://${readOnly}/new` },
     }),
   };
@@ -279,6 +281,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const dir of mounts.reverse()) await execa("umount", ["-l", dir]).catch(() => undefined);
   await fixture?.destroy();
+  if (work) await removeTempDir(work);
 });
 
 const scenarios: Scenario[] = ["disk-full", "read-only", "postgres-down"];

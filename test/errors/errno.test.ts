@@ -1,4 +1,4 @@
-import { mkdtemp, open, writeFile } from "node:fs/promises";
+import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -42,6 +42,7 @@ describe("local file-system errors", () => {
       code: "LOCAL_IO",
       details: { errno: "ENOTDIR" },
     });
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
@@ -49,7 +50,7 @@ describe("Node's recursive mkdir on a file system that is not writable", () => {
   it("says ENOENT, which the mapping corrects to what access(2) says (EROFS on a read-only mount)", async () => {
     if (process.getuid?.() !== 0) return;
     const { execa } = await import("execa");
-    const { mkdir, rm } = await import("node:fs/promises");
+    const { mkdir } = await import("node:fs/promises");
     const dir = await mkdtemp(join(tmpdir(), "zops-errno-ro-"));
     await execa("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir]);
     try {
