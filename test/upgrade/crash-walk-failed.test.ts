@@ -13,7 +13,7 @@ afterAll(() => cluster?.destroy());
 
 describe("crash-point walk: upgrade v2 -> v3 that fails and rolls back from its restore point", () => {
   it("holds the invariant after a kill at every point, recovered by rollback and by a re-run", {
-    timeout: 1_800_000,
+    timeout: 3_600_000,
   }, async () => {
     const points = await walkScenario(cluster, {
       pre: ["v1", "v2"],

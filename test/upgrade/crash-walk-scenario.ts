@@ -37,7 +37,9 @@ export const walkScenario = async (cluster: TestCluster, scenario: Scenario): Pr
         const { version, problems } = await checkInvariant(walk);
         const honest =
           mode === "rollback"
-            ? recovery.exitCode === 0 || (recovery.exitCode === 4 && /blocked/.test(recovery.stderr))
+            ? recovery.exitCode === 0 ||
+              (recovery.exitCode === 4 && /blocked/.test(recovery.stderr)) ||
+              (recovery.exitCode === 12 && /no deployment to roll back to/.test(recovery.stderr))
             : recovery.exitCode === scenario.rerunOutcome.exit && version === scenario.rerunOutcome.version;
         if (!honest)
           problems.push(`exit ${recovery.exitCode} with ${version} current: ${recovery.stderr.slice(0, 400)}`);

@@ -11,7 +11,7 @@ afterAll(() => cluster?.destroy());
 
 describe("crash-point walk: upgrade v1 -> v2", () => {
   it("holds the invariant after a kill at every point, recovered by rollback and by a re-run", {
-    timeout: 1_800_000,
+    timeout: 3_600_000,
   }, async () => {
     const points = await walkScenario(cluster, {
       pre: ["v1"],
