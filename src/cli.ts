@@ -76,6 +76,11 @@ export const buildProgram = (
         "background process pushes the other .ready files ahead",
     )
     .argument("<path>", "the WAL file (%p)")
+    .option("--force", "archive the file even though PostgreSQL has not marked it ready (archive_status/<name>.ready)")
+    .option(
+      "--replace-partial",
+      "replace a stored copy that is provably an unfinished copy of this segment (the old one is kept under replaced/)",
+    )
     .action(on("wal-push", async () => (await import("./commands/wal-push.js")).runWalPush));
   program
     .command("wal-push-ahead", { hidden: true })
