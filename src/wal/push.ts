@@ -37,8 +37,9 @@ const CLAIM_WAIT_MS = 10 * 60_000;
 /**
  * Archives the WAL file at `path` (archive_command's %p); refuses (PRECONDITION) a file PostgreSQL has not marked
  * ready unless `force`, and with `replacePartial` replaces a stored, provably unfinished copy of it. Returns only once
- * the asked-for file is safely stored (or already was); throws otherwise (STORAGE_* after the wrapper's retries, STORAGE_CONFLICT, REPO_INVALID), so PostgreSQL
- * retries the file. A file the background pusher already stored returns at once; one it is pushing now is waited for.
+ * the asked-for file is safely stored (or already was); throws otherwise (STORAGE_* after the wrapper's retries,
+ * STORAGE_CONFLICT, REPO_INVALID), so PostgreSQL retries the file. A file the background pusher already stored returns
+ * at once; one it is pushing now is waited for.
  * Otherwise this call starts the background pusher for the other `.ready` files (push-ahead), then pushes its own file.
  * Idempotent.
  *
