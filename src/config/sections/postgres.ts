@@ -9,5 +9,7 @@ export const postgresSchema = z
     user: z.string().min(1).prefault("postgres"),
     database: z.string().min(1).prefault("postgres"),
     binDir: z.string().startsWith("/", "an absolute path").optional(),
+    /** The OS user PostgreSQL (and so archive_command) runs as: repo init/check set up and test access for it. */
+    osUser: z.string().min(1).prefault("postgres"),
   })
   .prefault({});
