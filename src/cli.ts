@@ -117,6 +117,8 @@ export const buildProgram = (
       "write the report to FILE atomically (mode 0644) and exit 0 once written: the status is in the file " +
         "(for node_exporter's textfile collector)",
     )
+    .option("--archive", "also test archiving: switch WAL (pg_switch_wal) and wait for the segment in the repository")
+    .option("--archive-timeout <seconds>", "how long --archive waits for the segment (default 60)")
     .action(on("check", async () => (await import("./commands/check.js")).runCheck));
 
   // --- backups (backup, backups, restore, expire, verify) ---
