@@ -33,7 +33,7 @@ const AREA_USES = {
 /** What an area offers the others; everything else in its folder is internal to it. */
 const PUBLISHED = {
   backup: ["manifest", "chains", "pieces", "piece-pool", "restorable", "scan-backups", "describe"],
-  wal: ["catalog"],
+  wal: ["catalog", "unfinished-segments"],
   uploads: ["catalog"],
   secrets: ["catalog"],
   drill: ["report"],

@@ -99,7 +99,16 @@ export const buildProgram = (execute: Execute, loaders: Map<Command, Loader>): C
         "archive one WAL file (archive_command = 'zops wal-push %p'); a " +
           "background process pushes the other .ready files ahead",
       )
-      .argument("<path>", "the WAL file (%p)"),
+      .argument("<path>", "the WAL file (%p)")
+      .option(
+        "--force",
+        "archive the file even though PostgreSQL has not marked it ready (archive_status/<name>.ready)",
+      )
+      .option(
+        "--replace-partial",
+        "replace a stored copy that is provably an unfinished copy of this segment " +
+          "(the old one is kept under replaced/)",
+      ),
     () => import("./commands/wal-push.js"),
     (module) => module.runWalPush,
   );
@@ -144,7 +153,9 @@ export const buildProgram = (execute: Execute, loaders: Map<Command, Loader>): C
         "--output <file>",
         "write the report to FILE atomically (mode 0644) and exit 0 once written: the status is in the file " +
           "(for node_exporter's textfile collector)",
-      ),
+      )
+      .option("--archive", "also test archiving: switch WAL (pg_switch_wal) and wait for the segment in the repository")
+      .option("--archive-timeout <seconds>", "how long --archive waits for the segment (default 60)"),
     () => import("./commands/check.js"),
     (module) => module.runCheck,
   );

@@ -29,6 +29,10 @@ export const METRICS = {
   wal_last_archived_present: gauge("1 when the WAL file PostgreSQL last archived is in the repository, else 0."),
   wal_ready_files: gauge("WAL files waiting to be archived (.ready files in pg_wal/archive_status)."),
   wal_ready_oldest_age_seconds: gauge("Age of the oldest WAL file waiting to be archived (0 when none).", "s"),
+  wal_switch_archived: gauge(
+    "1 when the segment zops check --archive switched reached the repository in time, else 0.",
+  ),
+  wal_switch_archive_seconds: gauge("Time from pg_switch_wal() to the segment being in the repository.", "s"),
   backups: gauge("Restorable backups in the repository."),
   backups_unrestorable: gauge("Backups that cannot be restored (damaged manifest, missing or truncated objects)."),
   backup_age_seconds: gauge("Time since the newest backup finished.", "s"),

@@ -1,4 +1,6 @@
 import { checkLocationTask, writeMarkerTask, type RepoInitContext } from "../../tasks/repo/init.js";
+import { lookupOsUser } from "../pg/os-user.js";
+import { fileRepositoryRoot, giveRepositoryTo } from "../repo/archiving-user.js";
 import { openStorage } from "../storage/open.js";
 import { createTasks } from "../ui/run-tasks.js";
 import type { CommandResult, GlobalOptions } from "./command.js";
@@ -11,18 +13,31 @@ export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
 
 /**
  * `zops repo init`: creates a repository at repository.url; refuses (PRECONDITION, exit 4) an existing repository or a
- * non-empty foreign location. Not idempotent by design.
+ * non-empty foreign location. Run as root on a file repository, gives the directory to postgres.osUser so that
+ * archive_command can write there. Not idempotent by design.
  */
 export const runRepoInit = async (globals: GlobalOptions): Promise<CommandResult> => {
   const { config } = await loadCommandConfig(globals);
   const storage = await openStorage(config);
   try {
     const ctx: RepoInitContext = { storage };
-    await createTasks<RepoInitContext>([checkLocationTask(), writeMarkerTask()], globals).run(ctx);
+    let owner: string | undefined;
+    const root = fileRepositoryRoot(config.repository.url);
+    const ownerTask = {
+      title: `Give the repository directory to the archiving user ${config.postgres.osUser}`,
+      skip: () => root === undefined || process.getuid?.() !== 0,
+      task: async () => {
+        const user = await lookupOsUser(config.postgres.osUser);
+        if (root && (await giveRepositoryTo(root, user))) owner = user.name;
+      },
+    };
+    await createTasks<RepoInitContext>([checkLocationTask(), ownerTask, writeMarkerTask()], globals).run(ctx);
     const marker = ctx.marker;
     return {
-      text: `created zops repository (format version ${marker?.version}) at ${storage.location}`,
-      json: { ok: true, location: storage.location, marker },
+      text:
+        `created zops repository (format version ${marker?.version}) at ${storage.location}` +
+        (owner ? `, owned by ${owner} (the archiving user)` : ""),
+      json: { ok: true, location: storage.location, marker, ...(owner ? { owner } : {}) },
     };
   } finally {
     await storage.close?.();

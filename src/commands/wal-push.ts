@@ -11,9 +11,21 @@ export const meta: CommandMeta = { lock: "none", exits: STANDARD_EXITS };
  * `zops wal-push <path>` (archive_command = '... wal-push %p'): exit 0 only once the file is stored; quiet on success
  * (the output lands in the PostgreSQL log), one line plus HINT on failure (printed by cli.ts).
  */
-export const runWalPush = async (globals: GlobalOptions, path: string): Promise<CommandResult> => {
+export const runWalPush = async (
+  globals: GlobalOptions,
+  path: string,
+  options: { force?: boolean; replacePartial?: boolean } = {},
+): Promise<CommandResult> => {
   const { config } = await loadCommandConfig({ config: globals.config, walPath: path });
-  const result = await walPush(config, path, { configPath: globals.config });
+  const result = await walPush(config, path, {
+    configPath: globals.config,
+    force: options.force === true,
+    replacePartial: options.replacePartial === true,
+  });
+  if (result.asideKey !== undefined)
+    process.stderr.write(
+      `zops wal-push: replaced the unfinished copy of ${result.name}; it is kept at ${result.asideKey}\n`,
+    );
   const failures = result.pusherFailures;
   if (failures.length > 0) {
     process.stderr.write(

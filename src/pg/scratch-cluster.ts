@@ -107,7 +107,15 @@ export const createScratchCluster = async (options: ScratchClusterOptions): Prom
     port,
     binDir,
     runAs,
-    postgresConfig: { dataDir, host: socketDir, port, user: "postgres", database: "postgres", binDir },
+    postgresConfig: {
+      dataDir,
+      host: socketDir,
+      port,
+      user: "postgres",
+      database: "postgres",
+      osUser: runAs?.name ?? "postgres",
+      binDir,
+    },
     start: async (timeoutSeconds = 120) => {
       await exec("pg_ctl", ["start", "-D", dataDir, "-l", logFile, "-w", "-t", String(timeoutSeconds)], {
         timeoutMs: (timeoutSeconds + 10) * 1000,

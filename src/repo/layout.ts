@@ -47,6 +47,13 @@ export const walPrefix = (name: string): string => `${walDirectory(name)}${name}
 /** Key of WAL file `name` whose uncompressed content has SHA-256 `sha256` (content-addressed: immutable). */
 export const walKey = (name: string, sha256: string): string => `${walPrefix(name)}${sha256}.zst`;
 
+/**
+ * Key where `zops wal-push --replace-partial` keeps a replaced WAL object (outside `wal/`, so no listing of the archive
+ * sees it; nothing deletes it).
+ */
+export const replacedWalKey = (key: string, at: Date): string =>
+  `replaced/${at.toISOString().replace(/[:.]/g, "")}/${key}`;
+
 /** Splits a WAL object key into the WAL file name and its SHA-256, or undefined for a foreign key. */
 export const parseWalKey = (key: string): { name: string; sha256: string } | undefined => {
   const match = /^wal\/(?:[0-9A-F]{16}|history)\/([^/]+)-([0-9a-f]{64})\.zst$/.exec(key);

@@ -5,19 +5,24 @@ import { openStorage } from "../storage/open.js";
 import { attemptsOf } from "../storage/resilient.js";
 import type { Storage } from "../storage/storage.js";
 import { withDeadline } from "./deadline.js";
+import { isZopsError } from "../errors/index.js";
 import { checkClusterOnce } from "./cluster-check.js";
 import { dataDirOfWalPath } from "./data-dir.js";
 import { claimIsLive, prepareClaims, releaseClaim, tryClaim } from "./push-claims.js";
+import { resolvePartialConflict } from "./partial-conflict.js";
 import { pushWalFile, type PushedWal } from "./push-file.js";
 import { defaultSpoolDir, prepareSpool, takeSpooledRecord } from "./push-spool.js";
 import { startPusher, type PusherResult, type PusherState } from "./pusher.js";
+import { assertMarkedReady } from "./ready-mark.js";
 import { adoptSpoolOwner } from "./spool-owner.js";
 
 /** What one `zops wal-push` call did. */
 export interface WalPushResult {
   readonly name: string;
   /** `spooled`: the background pusher had archived it already (same file on disk, no storage access). */
-  readonly status: PushedWal["status"] | "spooled";
+  readonly status: PushedWal["status"] | "spooled" | "replaced";
+  /** With `replaced`: where the unfinished copy that was in the repository is kept. */
+  readonly asideKey?: string;
   readonly sha256: string;
   /**
    * What this call did about the background pusher (`started` one, one was `running`, `idle`: nothing else to push).
@@ -30,9 +35,11 @@ export interface WalPushResult {
 }
 
 /**
- * Archives the WAL file at `path` (archive_command's %p). Returns only once the asked-for file is safely stored (or
- * already was); throws otherwise (STORAGE_* after the wrapper's retries, STORAGE_CONFLICT, REPO_INVALID), so PostgreSQL
- * retries the file. A file the background pusher already stored returns at once; one it is pushing now is waited for.
+ * Archives the WAL file at `path` (archive_command's %p); refuses (PRECONDITION) a file PostgreSQL has not marked
+ * ready unless `force`, and with `replacePartial` replaces a stored, provably unfinished copy of it. Returns only once
+ * the asked-for file is safely stored (or already was); throws otherwise (STORAGE_* after the wrapper's retries,
+ * STORAGE_CONFLICT, REPO_INVALID), so PostgreSQL retries the file. A file the background pusher already stored returns
+ * at once; one it is pushing now is waited for.
  * Otherwise this call starts the background pusher for the other `.ready` files (push-ahead), then pushes its own file.
  * The whole call, retries included, ends within wal.deadlineSeconds (deadline.ts): past it, STORAGE_UNREACHABLE naming
  * the deadline and the attempts made. Idempotent.
@@ -44,7 +51,7 @@ export interface WalPushResult {
 export const walPush = async (
   config: ZopsConfig,
   path: string,
-  options: { configPath?: string } = {},
+  options: { configPath?: string; force?: boolean; replacePartial?: boolean } = {},
 ): Promise<WalPushResult> => {
   const deadlineMs = config.wal.deadlineSeconds * 1000;
   const opened: { storage?: Storage } = {};
@@ -65,12 +72,13 @@ export const walPush = async (
 const pushWithin = async (
   config: ZopsConfig,
   path: string,
-  options: { configPath?: string },
+  options: { configPath?: string; force?: boolean; replacePartial?: boolean },
   deadlineMs: number,
   signal: AbortSignal,
   opened: { storage?: Storage },
 ): Promise<WalPushResult> => {
   const started = performance.now();
+  if (!options.force) await assertMarkedReady(path);
   const name = basename(path);
   const walDir = dirname(resolve(path));
   const dataDir = dataDirOfWalPath(path) ?? config.postgres.dataDir;
@@ -78,7 +86,7 @@ const pushWithin = async (
   const done = (
     status: WalPushResult["status"],
     sha256: string,
-    rest: Pick<WalPushResult, "pusher" | "pusherFailures" | "identityCached">,
+    rest: Pick<WalPushResult, "pusher" | "pusherFailures" | "identityCached" | "asideKey">,
   ): WalPushResult => ({
     name,
     status,
@@ -129,13 +137,20 @@ const pushWithin = async (
     opened.storage = storage;
     try {
       const identity = await checkClusterOnce(storage, config, dataDir, spool);
-      const pushed = await pushWalFile(storage, path, name, { level: config.wal.compressLevel });
+      const level = config.wal.compressLevel;
+      const pushed = await pushWalFile(storage, path, name, { level }).catch(async (error: unknown) => {
+        if (!isZopsError(error, "STORAGE_CONFLICT")) throw error;
+        const replace = options.replacePartial === true;
+        const replaced = await resolvePartialConflict(storage, path, name, error, { replace, level });
+        return { status: "replaced" as const, sha256: replaced.sha256, asideKey: replaced.asideKey };
+      });
       stored = true;
       if (usable) await adoptSpoolOwner(spool);
       return done(pushed.status, pushed.sha256, {
         pusher: pusher.state,
         pusherFailures: pusher.previousFailures,
         identityCached: identity.cached,
+        ...("asideKey" in pushed ? { asideKey: pushed.asideKey } : {}),
       });
     } finally {
       await storage.close?.();

@@ -242,4 +242,37 @@ describe("zops check", () => {
     const json = await runZops(["--config", healthyConfig.path, "--json", "check", "--only", "postgres"]);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, command: "check", result: { status: "ok" } });
   });
+
+  // Issue 14 item 2: the active check. On main at ff52c7c --archive is an unknown option (exit 2).
+  it("--archive switches WAL and waits for the segment: OK when archived, CRITICAL when it never comes", async () => {
+    const ok = await runZops([
+      "--config",
+      healthyConfig.path,
+      "check",
+      "--only",
+      "postgres",
+      "--archive",
+      "--format",
+      "json",
+    ]);
+    expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
+    const probes = (JSON.parse(ok.stdout) as { probes: { name: string; status: string; metrics: object }[] }).probes;
+    expect(probes.map((probe) => probe.name)).toEqual(["postgres", "repository", "archive"]);
+    expect(probes.at(-1)).toMatchObject({ status: "ok", metrics: { wal_switch_archived: 1 } });
+
+    // The failing cluster's archive_command writes elsewhere: the segment never reaches this (empty) repository.
+    const elsewhere = await writeTestConfig(
+      { url: (await makeFileRepository()).url },
+      { postgres: failing.postgresConfig },
+    );
+    await failing.query("create table if not exists t (id int); insert into t values (1)");
+    const args = ["--config", elsewhere.path, "check", "--only", "postgres", "--archive", "--archive-timeout", "2"];
+    const nagios = await runZops([...args, "--format", "nagios"]);
+    expect(nagios.exitCode).toBe(2);
+    expect(nagios.stdout).toMatch(/archive: switched WAL, but \w{24} did not reach .* within 2 s/);
+    const prometheus = await runZops([...args, "--format", "prometheus"]);
+    expect(await promtoolProblems(prometheus.stdout), prometheus.stdout).toEqual([]);
+    expect(prometheus.stdout).toMatch(/^zops_wal_switch_archived 0$/m);
+    expect(prometheus.stdout).toMatch(/^zops_check_status\{probe="archive"\} 2$/m);
+  });
 });

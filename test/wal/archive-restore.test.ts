@@ -165,6 +165,7 @@ describe("wal-push / wal-fetch with a file repository", () => {
     const altered = await readFile(join(source.dataDir, "pg_wal", name));
     altered[1000] = (altered[1000] ?? 0) ^ 0xff;
     await writeFile(join(fake, "pg_wal", name), altered);
+    await writeFile(join(fake, "pg_wal", "archive_status", `${name}.ready`), "");
     const before = await findWalObject(await storageOf(config), name);
     const different = await runZops(["--config", config.path, "wal-push", join("pg_wal", name)], { cwd: fake });
     expect(different.exitCode).toBe(6);

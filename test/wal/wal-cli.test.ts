@@ -310,6 +310,8 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
     await writeFile(join(dataDir, "pg_wal", "00000002.history"), history);
     const partial = randomBytes(4096);
     await writeFile(join(dataDir, "pg_wal", `${SEG(7)}.partial`), partial);
+    for (const name of ["00000002.history", `${SEG(7)}.partial`])
+      await writeFile(join(dataDir, "pg_wal", "archive_status", `${name}.ready`), "");
     for (const name of ["00000002.history", `${SEG(7)}.partial`]) expect((await push(name)).exitCode).toBe(0);
     const stored = await listWal(await storageOf(config));
     expect(stored.find((item) => item.name === "00000002.history")?.key).toBe(

@@ -1,11 +1,12 @@
 import { scanBackups } from "../../backup/scan-backups.js";
 import { findWalGaps } from "../../verify/verify-wal.js";
 import { listWal, segmentsOf } from "../../wal/catalog.js";
+import { findUnfinishedSegments } from "../../wal/unfinished-segments.js";
 import type { Probe, ProbeResult } from "../probe.js";
 
 /**
- * Every backup's WAL chain is complete from its start to the newest archived segment (names only; `zops verify`
- * re-reads contents).
+ * Every backup's WAL chain is complete from its start to the newest archived segment (names, and the newest segments
+ * read back: an unfinished copy is not counted; `zops verify` re-reads every content).
  */
 export const walChainProbe: Probe = async (context): Promise<ProbeResult> => {
   const storage = await context.storage();
@@ -18,7 +19,22 @@ export const walChainProbe: Probe = async (context): Promise<ProbeResult> => {
       message: "no backup yet: nothing to check the WAL chain against",
       metrics: {},
     };
-  const { gaps, newest } = findWalGaps(segmentsOf(await listWal(storage)), backups);
+  const segments = segmentsOf(await listWal(storage));
+  // An unfinished copy (archived while PostgreSQL was still writing it) is no link of the chain.
+  const unfinished = await findUnfinishedSegments(storage, segments);
+  if (unfinished.length > 0) {
+    const first = unfinished[0]?.name ?? "";
+    return {
+      name: "wal-chain",
+      status: "critical",
+      message:
+        `${unfinished.length} archived WAL segment(s) are not finished segments (first ${first}, archived before ` +
+        "PostgreSQL marked it ready?): recovery stops there; as the postgres OS user in the data directory run " +
+        `zops wal-push --replace-partial pg_wal/${first}`,
+      metrics: { wal_missing_segments: unfinished.length },
+    };
+  }
+  const { gaps, newest } = findWalGaps(segments, backups);
   const missing = [...new Set(gaps.flatMap((gap) => gap.missing))].sort();
   if (missing.length === 0)
     return {

@@ -16,5 +16,7 @@ export const postgresSchema = z
     binDirs: z
       .record(z.string().regex(/^\d{2}$/, "a PostgreSQL major such as 17"), z.string().startsWith("/"))
       .optional(),
+    /** The OS user PostgreSQL (and so archive_command) runs as: repo init/check set up and test access for it. */
+    osUser: z.string().min(1).prefault("postgres"),
   })
   .prefault({});
