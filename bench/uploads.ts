@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStorage } from "../src/storage/file.js";
 import { formatBytes } from "../src/ui/output.js";
-import { mapLimit } from "../src/uploads/map-limit.js";
+import { mapBounded } from "../src/flow/bounded.js";
 import { restoreUploads } from "../src/uploads/restore.js";
 import { createUploadsSnapshot, type SnapshotOptions } from "../src/uploads/snapshot.js";
 import { countingStorage } from "../test/support/counting-storage.js";
@@ -72,7 +72,7 @@ const main = async () => {
       await mkdir(join(root, `d${String(dir).padStart(3, "0")}`), { recursive: true });
     const past = Date.now() / 1000 - 86_400;
     let contentBytes = 0;
-    await mapLimit(files, 32, async (path, index) => {
+    await mapBounded(files, 32, async (path, index) => {
       const content = contentFor(index);
       contentBytes += content.length;
       await writeFile(join(root, path), content);
@@ -105,7 +105,7 @@ const main = async () => {
 
     const changed = files.filter((_, index) => index % 100 === 37);
     let changedBytes = 0;
-    await mapLimit(changed, 32, async (path) => {
+    await mapBounded(changed, 32, async (path) => {
       const content = randomBytes(200 + ((path.length * 977) % 16_184));
       changedBytes += content.length;
       await writeFile(join(root, path), content);

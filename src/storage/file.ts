@@ -86,12 +86,19 @@ export class FileStorage implements Storage {
         await handle.close();
         return Readable.from([]);
       }
-      return createReadStream("", {
-        fd: handle,
-        start,
-        end: end === undefined ? undefined : end - 1,
-        signal: options.signal,
-      });
+      const stream = createReadStream("", { fd: handle, start, end: end === undefined ? undefined : end - 1 });
+      // Aborted (the retry wrapper's timeout): end the stream without an error event, which nobody may be listening to
+      // any more (an unhandled AbortError would crash the process); a reader still piping sees a premature close.
+      const signal = options.signal;
+      if (signal) {
+        const stop = () => stream.destroy();
+        if (signal.aborted) stop();
+        else {
+          signal.addEventListener("abort", stop, { once: true });
+          stream.once("close", () => signal.removeEventListener("abort", stop));
+        }
+      }
+      return stream;
     } catch (error) {
       throw mapFileError(error, this.location, key, "read");
     }

@@ -2,7 +2,7 @@ import { uploadsIndexKey, uploadsObjectSha, UPLOADS_INDEX_PREFIX } from "../repo
 import type { ObjectInfo, Storage } from "../storage/storage.js";
 import { getDocument, putDocument, type StoredDocument } from "./documents.js";
 import { INDEX_FORMAT, indexSchema, UPLOADS_VERSION, type BlobLocation, type IndexDocument } from "./format.js";
-import { mapLimit } from "./map-limit.js";
+import { mapBounded } from "../flow/bounded.js";
 
 /** One stored pack or blob object and the blobs in it, as recorded in an index document. */
 export type IndexedObject = IndexDocument["objects"][number];
@@ -26,7 +26,7 @@ export const loadBlobIndex = async (
 ): Promise<BlobIndex> => {
   const keys: string[] = [];
   for await (const info of storage.list(UPLOADS_INDEX_PREFIX)) if (uploadsObjectSha(info.key)) keys.push(info.key);
-  const documents = await mapLimit(keys, 8, async (key) => {
+  const documents = await mapBounded(keys, 8, async (key) => {
     try {
       return await getDocument(storage, key, uploadsObjectSha(key) ?? "", indexSchema);
     } catch (error) {

@@ -5,7 +5,7 @@ import { writeBlobIndex, type IndexedObject } from "./blob-index.js";
 import { listUploadSnapshots, type UploadSnapshotInfo } from "./catalog.js";
 import { getDocument } from "./documents.js";
 import { indexSchema, snapshotSchema } from "./format.js";
-import { mapLimit } from "./map-limit.js";
+import { mapBounded } from "../flow/bounded.js";
 import { listRunningMarkers } from "./running.js";
 import { listDataObjects } from "./stored-objects.js";
 
@@ -59,7 +59,7 @@ export const collectUploadsGarbage = async (
   // marker.
   const referenced = new Set<string>();
   const readReferences = (snapshots: readonly UploadSnapshotInfo[]) =>
-    mapLimit(snapshots, 4, async (snapshot) => {
+    mapBounded(snapshots, 4, async (snapshot) => {
       const manifest = await getDocument(storage, snapshot.key, snapshot.sha256, snapshotSchema).catch(
         (error: unknown) => {
           throw new ZopsError("VERIFY_FAILED", `garbage collection of uploads stopped: ${(error as Error).message}`, {
@@ -88,7 +88,7 @@ export const collectUploadsGarbage = async (
   // Rewrite the index without doomed or vanished objects, then drop the old documents, then the objects.
   const indexKeys: string[] = [];
   for await (const info of storage.list(UPLOADS_INDEX_PREFIX)) indexKeys.push(info.key);
-  const documents = await mapLimit(indexKeys, 8, (key) =>
+  const documents = await mapBounded(indexKeys, 8, (key) =>
     getDocument(storage, key, uploadsObjectSha(key) ?? "", indexSchema).catch(() => undefined),
   );
   const kept = new Map<string, IndexedObject>();

@@ -7,7 +7,7 @@ import { readUploadSnapshot } from "./catalog.js";
 import { isSelected } from "./entry-path.js";
 import type { SnapshotEntry } from "./format.js";
 import { groupByObject } from "./locate.js";
-import { mapLimit } from "./map-limit.js";
+import { mapBounded } from "../flow/bounded.js";
 import { yieldEvery } from "./yield.js";
 import { contentFromSpan, isPackKey, readPackSpan, streamBlob, type LocatedFile } from "./read-blob.js";
 
@@ -159,7 +159,7 @@ const restoreUploadsTo = async (
       );
     }
   };
-  await mapLimit([...groupByObject(manifest, selected)], options.concurrency ?? 4, restoreGroup);
+  await mapBounded([...groupByObject(manifest, selected)], options.concurrency ?? 4, restoreGroup);
 
   for (const entry of selected) {
     if (entry.type !== "symlink" || entry.target === undefined) continue;

@@ -16,7 +16,7 @@ import {
 } from "./format.js";
 import { encodeFrame } from "./frame.js";
 import { hashFile, uploadLargeFile } from "./large-blob.js";
-import { mapLimit } from "./map-limit.js";
+import { mapBounded } from "../flow/bounded.js";
 import { PackBuilder } from "./pack-builder.js";
 import { removeRunningMarker, writeRunningMarker } from "./running.js";
 import { scanRoots, type ScannedEntry } from "./scan.js";
@@ -208,7 +208,7 @@ const runSnapshot = async (
     return undefined;
   };
 
-  const entries = await mapLimit(scanned, READERS, async (entry): Promise<SnapshotEntry | undefined> => {
+  const entries = await mapBounded(scanned, READERS, async (entry): Promise<SnapshotEntry | undefined> => {
     if (failure) throw failure.error;
     const { stats: st } = entry;
     const base = {

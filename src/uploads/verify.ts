@@ -5,7 +5,7 @@ import { getBuffer } from "../storage/read.js";
 import type { Storage } from "../storage/storage.js";
 import { readUploadSnapshot } from "./catalog.js";
 import { groupByObject } from "./locate.js";
-import { mapLimit } from "./map-limit.js";
+import { mapBounded } from "../flow/bounded.js";
 import { contentFromSpan, isPackKey, streamBlob } from "./read-blob.js";
 
 export interface VerifyUploadsOptions {
@@ -43,7 +43,7 @@ export const verifyUploadsSnapshot = async (
   const sizes = new Map(manifest.objects.map((object) => [object.key, object.size]));
   const problems: string[] = [];
   const progress = { objectsDone: 0, objectsTotal: groups.size, bytesDownloaded: 0 };
-  await mapLimit([...groups], options.concurrency ?? 4, async ([key, files]) => {
+  await mapBounded([...groups], options.concurrency ?? 4, async ([key, files]) => {
     const needed = `needed by ${files.length} file(s), e.g. '/${files[0]?.entry.path}'`;
     const info = await storage.stat(key);
     if (!info) problems.push(`object '${key}' is missing from the repository (${needed})`);

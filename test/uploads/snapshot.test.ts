@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UPLOADS_BLOBS_PREFIX, UPLOADS_PACKS_PREFIX, UPLOADS_SNAPSHOTS_PREFIX } from "../../src/repo/layout.js";
 import { FileStorage } from "../../src/storage/file.js";
 import { listUploadSnapshots, readUploadSnapshot } from "../../src/uploads/catalog.js";
-import { mapLimit } from "../../src/uploads/map-limit.js";
+import { mapBounded } from "../../src/flow/bounded.js";
 import { restoreUploads } from "../../src/uploads/restore.js";
 import { createUploadsSnapshot, type SnapshotOptions } from "../../src/uploads/snapshot.js";
 import { verifyUploadsSnapshot } from "../../src/uploads/verify.js";
@@ -69,7 +69,7 @@ describe("uploads snapshots (file repository, 10,000 files)", () => {
     const result = await restoreUploads(storage(), "latest", target);
     expect(result.files).toBe(tree.files.size);
     const mismatches = (
-      await mapLimit([...tree.files], 32, async ([path, content]) => {
+      await mapBounded([...tree.files], 32, async ([path, content]) => {
         const restored = join(target, rel(path));
         const [data, original, copy] = await Promise.all([
           readFile(restored),

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { mapLimit } from "../../src/uploads/map-limit.js";
+import { mapBounded } from "../../src/flow/bounded.js";
 
 /** A generated uploads tree: relative file paths and their contents. */
 export interface TestTree {
@@ -23,13 +23,13 @@ export const writeTree = async (root: string, count: number, largeBytes = 0): Pr
     files.set("large/video.bin", Buffer.concat([randomBytes(largeBytes / 2), Buffer.alloc(largeBytes / 2, 7)]));
   const dirs = new Set([...files.keys()].map((path) => path.split("/").slice(0, -1).join("/")).filter(Boolean));
   for (const dir of dirs) await mkdir(join(root, dir), { recursive: true });
-  await mapLimit([...files], 64, ([path, content]) =>
+  await mapBounded([...files], 64, ([path, content]) =>
     writeFile(join(root, path), content, { mode: path.endsWith(".txt") ? 0o600 : 0o644 }),
   );
   await symlink("/etc/passwd", join(root, "outside-link"));
   await symlink("d000/f0.bin", join(root, "inside-link"));
   const hourAgo = Date.now() / 1000 - 3600;
-  await mapLimit([...files.keys(), ...dirs], 64, (path) => utimes(join(root, path), hourAgo, hourAgo));
+  await mapBounded([...files.keys(), ...dirs], 64, (path) => utimes(join(root, path), hourAgo, hourAgo));
   await utimes(root, hourAgo, hourAgo);
   return { root, files };
 };
