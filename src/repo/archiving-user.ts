@@ -1,7 +1,7 @@
 import { execa } from "execa";
 import { chown, mkdir, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { ZopsError } from "../errors/index.js";
+import { withLocalErrors, ZopsError } from "../errors/index.js";
 import type { OsUser } from "../pg/os-user.js";
 
 // The OS user PostgreSQL runs archive_command as (postgres.osUser): a repository set up by root must be writable by it,
@@ -15,14 +15,17 @@ export const fileRepositoryRoot = (url: string): string | undefined =>
  * When run as root, makes the file repository directory `root` (created if missing, mode 0750) belong to `user`, unless
  * it already belongs to someone other than root; returns true when it changed the owner. Files zops writes there later
  * as root take that owner (FileStorage), so root's backups and the user's wal-push share it.
+ * @throws DISK_FULL, LOCAL_ACCESS or LOCAL_IO naming the directory
  */
 export const giveRepositoryTo = async (root: string, user: OsUser): Promise<boolean> => {
   if (process.getuid?.() !== 0) return false;
-  await mkdir(root, { recursive: true, mode: 0o750 });
-  const info = await stat(root);
-  if (info.uid !== 0) return false;
-  await chown(root, user.uid, user.gid);
-  return true;
+  return withLocalErrors(`unable to give the repository '${root}' to ${user.name}`, root, async () => {
+    await mkdir(root, { recursive: true, mode: 0o750 });
+    const info = await stat(root);
+    if (info.uid !== 0) return false;
+    await chown(root, user.uid, user.gid);
+    return true;
+  });
 };
 
 // Run as the archiving user: reads the config file and, for a file repository, writes, reads and removes a file there.

@@ -229,6 +229,9 @@ beforeAll(async () => {
   // A copy: the cluster recycles its own segments while the walk runs.
   await mkdir(join(dir, "wal"), { recursive: true });
   await copyFile(join(walDir, segment), join(dir, "wal", segment));
+  // Marked ready, as PostgreSQL marks a finished segment (wal-push refuses a file without its .ready).
+  await mkdir(join(dir, "wal", "archive_status"), { recursive: true });
+  await writeFile(join(dir, "wal", "archive_status", `${segment}.ready`), "");
   paths = {
     full,
     readOnly,
