@@ -121,10 +121,11 @@ describe("a damaged repository", { timeout: 300_000 }, () => {
     expect(String((verifyError as Error).message)).toContain(ids.bMissing);
 
     const check = (await runCheck(fixture.globals, { only: "backup-age" })).json as {
-      probes: { status: string; message: string }[];
+      probes: { name: string; status: string; message: string }[];
     };
-    expect(check.probes[0]?.status).toBe("warning");
-    expect(check.probes[0]?.message).toContain(ids.d);
+    const probe = check.probes.find((entry) => entry.name === "backup-age");
+    expect(probe?.status).toBe("warning");
+    expect(probe?.message).toContain(ids.d);
 
     // The nightly job goes on: a new incremental on the newest restorable backup (A), never on the damaged one.
     const next = await backup("incr");

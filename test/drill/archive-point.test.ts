@@ -84,10 +84,11 @@ describe("the drill's fingerprint point on an idle cluster", { timeout: 300_000 
     expect(resultStatus(drillMeta.exits, result)).toBe(13);
     expect(result.text).toContain("INCOMPLETE");
     const check = (await runCheck(fixture.globals, { only: "drill" })).json as {
-      probes: { status: string; message: string }[];
+      probes: { name: string; status: string; message: string }[];
     };
-    expect(check.probes[0]?.status).toBe("critical");
-    expect(check.probes[0]?.message).toContain("INCOMPLETE");
+    const probe = check.probes.find((entry) => entry.name === "drill");
+    expect(probe?.status).toBe("critical");
+    expect(probe?.message).toContain("INCOMPLETE");
     await putJson(fixture.storage, fingerprintsKey(backupId), stored);
   });
 });

@@ -1,4 +1,4 @@
-import { cp, mkdir, readdir, readFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMarker } from "../../src/repo/repository.js";
@@ -124,6 +124,9 @@ describe("archive calls against a stalled S3 endpoint", () => {
     await cp(join(cluster.dataDir, "PG_VERSION"), join(copy, "PG_VERSION"));
     await cp(join(cluster.dataDir, "global", "pg_control"), join(copy, "global", "pg_control"));
     await cp(join(cluster.dataDir, "pg_wal", names[0] ?? ""), join(copy, "pg_wal", names[0] ?? ""));
+    // Marked ready, as PostgreSQL marks a finished segment (wal-push refuses a file without its .ready).
+    await mkdir(join(copy, "pg_wal", "archive_status"));
+    await writeFile(join(copy, "pg_wal", "archive_status", `${names[0] ?? ""}.ready`), "");
     const pushStarted = performance.now();
     const push = await runZops(["--config", config.path, "--json", "wal-push", join(copy, "pg_wal", names[0] ?? "")], {
       timeoutMs: HANG_GUARD_MS,
