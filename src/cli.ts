@@ -417,7 +417,8 @@ export const jsonEnvelope = (name: string, ending: Ending): Record<string, unkno
 
 // Prints how a command ended: its JSON envelope with --json, else its text; an error also on stderr.
 const print = (name: string, ending: Ending, globals: GlobalOptions): void => {
-  if (ending.error !== undefined || !ending.result) reportError(name, ending.error, globals);
+  if (!ending.result && ending.normalEnd) process.stderr.write(`zops ${name}: ${ending.normalEnd}\n`);
+  else if (ending.error !== undefined || !ending.result) reportError(name, ending.error, globals);
   if (globals.json) process.stdout.write(`${JSON.stringify(jsonEnvelope(name, ending), null, 2)}\n`);
   else if (ending.result?.text) process.stdout.write(`${ending.result.text}\n`);
 };

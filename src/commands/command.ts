@@ -32,6 +32,11 @@ export interface ExitPolicy {
   readonly failure?: (error: unknown) => number;
   /** Status of a command-line usage error; default: USAGE's (64). */
   readonly usage?: number;
+  /**
+   * For a failure that is a normal ending for the operator (wal-fetch of a segment past the end of the archive): the
+   * one LOG-style line printed instead of an ERROR, so that log alerting stays quiet; undefined for real errors.
+   */
+  readonly normalEnd?: (error: unknown) => string | undefined;
 }
 
 /** What a command declares beside its `run…` function: the lock the runner takes for it and its exit statuses. */

@@ -1,4 +1,4 @@
-import { ERROR_CODES, isZopsError, type ErrorCode } from "../errors/index.js";
+import { ERROR_CODES, isZopsError, messageOf, type ErrorCode } from "../errors/index.js";
 import type { CommandResult, ExitPolicy } from "./command.js";
 
 /** The registry's statuses only: 0 on success, each error code's own status on failure. */
@@ -14,6 +14,8 @@ export const RESTORE_COMMAND_EXITS: ExitPolicy = {
     "included, so PostgreSQL stops recovery instead of ending it early.",
   failure: (error) => (isZopsError(error, "STORAGE_NOT_FOUND") ? 1 : 128),
   usage: 128,
+  normalEnd: (error) =>
+    isZopsError(error, "STORAGE_NOT_FOUND") ? `LOG: ${messageOf(error)} (the normal end of recovery)` : undefined,
 };
 
 /** The Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, also for errors and usage errors. */

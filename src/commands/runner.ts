@@ -31,10 +31,13 @@ export interface Invocation {
   readonly config?: ZopsConfig;
 }
 
-/** How a command ended: its exit status, and its result or the error it threw. */
+/**
+ * How a command ended: its exit status, and its result or the error it threw (with `normalEnd`, the line its exit
+ * policy prints instead of an ERROR when that failure is a normal ending).
+ */
 export type Ending =
   | { readonly status: number; readonly result: CommandResult; readonly error?: undefined }
-  | { readonly status: number; readonly error: unknown; readonly result?: undefined };
+  | { readonly status: number; readonly error: unknown; readonly result?: undefined; readonly normalEnd?: string };
 
 /** The lock kind a command declares for these options. Pure. */
 export const lockKindOf = (meta: CommandMeta, args: readonly unknown[]): LockKind => {
@@ -64,7 +67,8 @@ export const runCommand = async (command: RunnableCommand, invocation: Invocatio
     const result = await command.run(invocation.globals, ...invocation.args);
     return { status: resultStatus(command.meta.exits, result), result };
   } catch (error) {
-    return { status: failureStatus(command.meta.exits, error), error };
+    const normalEnd = command.meta.exits.normalEnd?.(error);
+    return { status: failureStatus(command.meta.exits, error), error, ...(normalEnd ? { normalEnd } : {}) };
   } finally {
     await lock?.release().catch(() => undefined);
   }

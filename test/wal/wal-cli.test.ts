@@ -264,7 +264,11 @@ describe("wal-push / wal-fetch exit codes and spools", () => {
 
       const end = await fetch(SEG(0x40));
       expect(end.exitCode).toBe(1);
-      expect(end.stderr).toMatch(/STORAGE_NOT_FOUND\]: WAL file 0000000100000000000000(40) is not in repository/);
+      // The normal end of recovery: one LOG-style line, never an ERROR (log alerting must not fire on every restore).
+      expect(end.stderr).toMatch(/^zops wal-fetch: LOG: WAL file 0000000100000000000000(40) is not in repository/);
+      expect(end.stderr).not.toContain("ERROR");
+      expect(end.stderr.trim().split("\n")).toHaveLength(1);
+      expect(JSON.parse(end.stdout).error).toMatchObject({ code: "STORAGE_NOT_FOUND" });
     },
   );
 
