@@ -85,7 +85,10 @@ const restoreUploadsTo = async (
       madeDirs.add(parent);
     }
     try {
-      bytes += await write(path);
+      // Not `bytes += await …`: that reads `bytes` before the await, and files restored concurrently would overwrite
+      // each other's sums (the total came out near the largest file's size).
+      const written = await write(path);
+      bytes += written;
     } catch (error) {
       await unlink(path).catch(() => undefined);
       throw error;

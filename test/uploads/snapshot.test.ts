@@ -68,6 +68,8 @@ describe("uploads snapshots (file repository, 10,000 files)", () => {
     const target = join(work, "restore-all");
     const result = await restoreUploads(storage(), "latest", target);
     expect(result.files).toBe(tree.files.size);
+    // Every byte counted once, whatever order the concurrent groups finish in (it once reported the largest file).
+    expect(result.bytes).toBe([...tree.files.values()].reduce((sum, content) => sum + content.length, 0));
     const mismatches = (
       await mapBounded([...tree.files], 32, async ([path, content]) => {
         const restored = join(target, rel(path));
