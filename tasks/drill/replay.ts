@@ -16,6 +16,7 @@ import { startAndAwaitRecovery } from "../../src/restore/start-restored.js";
 import { resolveTargetPoint } from "../../src/restore/target-point.js";
 import { DEFAULT_ARCHIVE_WAIT, ensureArchivedThrough } from "../../src/drill/archive-point.js";
 import { forceWalSwitch } from "../../src/pg/switch-wal.js";
+import { segmentForLsn } from "../../src/pg/wal-segment.js";
 import { formatDuration } from "../../src/ui/output.js";
 import { recordCheck, type DrillContext, type DrillRequest } from "./context.js";
 
@@ -179,8 +180,13 @@ export const drillReplayTasks = (request: DrillRequest): ListrTask<DrillContext>
         ctx,
         "WAL replay",
         "pass",
-        `replayed to ${ctx.reachedLsn ?? "?"}, inside the newest ` +
-          `archived segment ${ctx.newestArchivedSegment ?? "(none)"}`,
+        // The segment the replay position lies in, computed (it once named the newest archived segment instead,
+        // "0/8C000000, inside …8A"): at or past the newest segment archived when the replay began.
+        `replayed to ${ctx.reachedLsn ?? "?"}` +
+          (ctx.reachedLsn
+            ? ` (in segment ${segmentForLsn(ctx.reachedLsn, manifest.timeline, manifest.walSegmentSize)})`
+            : "") +
+          `, reaching the newest archived segment ${ctx.newestArchivedSegment ?? "(none)"}`,
       );
       task.title = `Replayed to ${ctx.reachedLsn} and promoted (${formatDuration(ctx.replayMs)})`;
     },

@@ -1,3 +1,4 @@
+import { segmentForLsn } from "../../src/pg/wal-segment.js";
 import { mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,6 +61,10 @@ describe("zops drill on a file repository", () => {
     expect(report.keptAt).toBeUndefined();
     const newest = segmentsOf(await listWal(fixture.storage)).at(-1)?.name;
     expect(report.replay.newestArchivedSegment).toBe(newest);
+    // The segment named for the replay position is the one that position lies in (it once named another).
+    const replay = /replayed to (\S+) \(in segment ([0-9A-F]{24})\)/.exec(check(report, "WAL replay")?.message ?? "");
+    expect(replay?.[2]).toBe(segmentForLsn(replay?.[1] ?? "0/0", Number.parseInt(newest?.slice(0, 8) ?? "1", 16)));
+    expect((replay?.[2] ?? "").slice(8) >= (newest ?? "").slice(8)).toBe(true);
     expect(report.rto.totalMs).toBeGreaterThan(0);
     expect(report.rto.downloadMs).toBeGreaterThan(0);
     expect(report.rto.replayMs).toBeGreaterThan(0);
