@@ -1,7 +1,6 @@
-import { ZopsError } from "../errors/index.js";
 import { BACKUPS_PREFIX } from "../repo/layout.js";
 import type { Storage } from "../storage/storage.js";
-import { readManifest, type BackupManifest } from "./manifest.js";
+import type { BackupManifest } from "./manifest.js";
 import { scanBackups, type BackupScan } from "./scan-backups.js";
 
 // Restorability (docs/repository-format.md "Damaged backups"): the cheap check that a backup can be
@@ -63,33 +62,6 @@ export const classifyBackups = (scan: BackupScan, sizes: ReadonlyMap<string, num
 export const findRestorable = async (storage: Storage): Promise<RestorabilityScan> => {
   const scan = await scanBackups(storage);
   return classifyBackups(scan, await listBackupObjectSizes(storage));
-};
-
-/**
- * Resolves an id (read as is: NOT_FOUND or VERIFY_FAILED when it cannot be) or `latest`: the newest restorable backup;
- * newer backups passed over are given to `onSkip` with the reason. NOT_FOUND when no backup is restorable. Read-only.
- */
-export const resolveBackup = async (
-  storage: Storage,
-  idOrLatest = "latest",
-  onSkip?: (skipped: UnrestorableBackup[]) => void,
-): Promise<BackupManifest> => {
-  if (idOrLatest !== "latest") return readManifest(storage, idOrLatest);
-  const { restorable, unrestorable } = await findRestorable(storage);
-  const newest = restorable[restorable.length - 1];
-  const skipped = unrestorable.filter((backup) => !newest || backup.id > newest.id);
-  if (skipped.length > 0) onSkip?.(skipped);
-  if (!newest) {
-    throw new ZopsError(
-      "NOT_FOUND",
-      unrestorable.length === 0
-        ? `no backup in '${storage.location}'`
-        : `no restorable backup in '${storage.location}': ` +
-            unrestorable.map((backup) => `${backup.id}: ${backup.reason}`).join("; "),
-      { hint: unrestorable.length === 0 ? "take one with `zops backup`" : "run `zops verify`, then `zops backup`" },
-    );
-  }
-  return newest;
 };
 
 /** ", skipped newer unrestorable backups: id (reason); ..." or "" (pure). */

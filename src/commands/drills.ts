@@ -20,11 +20,11 @@ export const runDrills = async (globals: GlobalOptions): Promise<CommandResult> 
       report.id,
       report.finishedAt.replace("T", " ").replace(/\.\d+Z$/, "Z"),
       report.backup ?? "?",
-      report.ok ? "passed" : "FAILED",
+      report.ok ? "passed" : report.result === "incomplete" ? "INCOMPLETE" : "FAILED",
       report.rto?.totalMs === undefined ? "?" : formatDuration(report.rto.totalMs),
       report.rpo?.seconds === undefined ? "?" : formatDuration(report.rpo.seconds * 1000),
       report.checks
-        .filter((check) => check.status === "fail")
+        .filter((check) => check.status === "fail" || check.status === "incomplete")
         .map((check) => check.name)
         .join(", ") || "-",
     ]);

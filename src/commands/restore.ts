@@ -234,7 +234,7 @@ const runRestorePlan = async (
   const lines = plan
     ? [
         `backup ${plan.backup.id} (${plan.backup.type}, chain of ${plan.backup.chain}, PostgreSQL ` +
-          `${plan.backup.pgVersion}), consistent at ${plan.backup.consistentAt}`,
+          `${plan.backup.pgVersion}), consistent at ${plan.backup.consistentAt}${describeSkipped(choice?.skipped)}`,
         `recovery to ${plan.target}`,
         `WAL ${plan.wal.from} - ${plan.wal.through} (${plan.wal.bound}): ${plan.wal.segments} segments, ` +
           formatBytes(plan.wal.bytes),
@@ -253,6 +253,7 @@ const runRestorePlan = async (
     json: {
       ok,
       plan: plan ?? null,
+      skipped: choice?.skipped ?? [],
       uploadsSnapshot: choice?.uploadsSnapshot ?? null,
       secretsArchive: choice?.secretsArchive ?? null,
       referenceTime: choice?.referenceTime ?? null,

@@ -1,6 +1,6 @@
 import type { ZopsConfig } from "../config/index.js";
 import { messageOf } from "../errors/index.js";
-import { listBackups } from "../backup/manifest.js";
+import { findRestorable } from "../backup/restorable.js";
 import { openStorage } from "../storage/open.js";
 
 /** Where the upgrade learns when the last complete backup finished (pluggable: tests pass a fake). */
@@ -44,15 +44,16 @@ export const checkBackupFreshness = async (
 };
 
 /**
- * The repository as a catalog, through the one repository listing (`listBackups`: completed backups, manifests
- * checked); the finish time is the manifest's `stoppedAt`, not an object's write time.
+ * The repository as a catalog of restorable backups only (`findRestorable`: manifest readable, every object present
+ * with its size; a damaged backup neither counts as fresh nor blocks the check); the finish time is the manifest's
+ * `stoppedAt`, not an object's write time.
  */
 export const repositoryBackupCatalog = (config: Pick<ZopsConfig, "repository" | "storage">): BackupCatalog => ({
   latestBackup: async () => {
     const storage = await openStorage(config);
     try {
       let latest: { id: string; finishedAt: Date } | undefined;
-      for (const manifest of await listBackups(storage)) {
+      for (const manifest of (await findRestorable(storage)).restorable) {
         const finishedAt = new Date(manifest.stoppedAt);
         if (!Number.isNaN(finishedAt.getTime()) && (!latest || finishedAt > latest.finishedAt))
           latest = { id: manifest.id, finishedAt };

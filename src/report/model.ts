@@ -7,7 +7,10 @@ import type { SegmentTime } from "./wal-times.js";
 /** What the report is made from, all read-only: the repository's listings, the config, the upgrade log. */
 export interface ReportInputs {
   readonly repository: string;
+  /** Restorable backups only: the recovery window is built from these. */
   readonly backups: readonly BackupManifest[];
+  /** Backups that cannot be restored (damaged manifest, missing or truncated objects), with the reason. */
+  readonly unrestorable?: readonly { readonly id: string; readonly reason: string }[];
   readonly segments: readonly SegmentTime[];
   readonly drills: readonly DrillReport[];
   readonly retention: { readonly full: number };
@@ -67,6 +70,7 @@ export interface ReportModel {
   readonly gaps: readonly WalGap[];
   readonly newestSegment: SegmentTime | undefined;
   readonly backups: readonly BackupRow[];
+  readonly unrestorable: readonly { readonly id: string; readonly reason: string }[];
   readonly drills: readonly DrillRow[];
   /** How many of the newest drills the RTO/RPO spreads cover. */
   readonly recentDrills: number;
@@ -123,6 +127,7 @@ export const buildReportModel = (inputs: ReportInputs, now: Date): ReportModel =
     gaps: findGaps(inputs.backups, inputs.segments, timeOf),
     newestSegment: inputs.segments[inputs.segments.length - 1],
     backups,
+    unrestorable: inputs.unrestorable ?? [],
     drills,
     recentDrills: recent.length,
     rto: spreadOf(recent.flatMap((drill) => (drill.rtoMs === undefined ? [] : [drill.rtoMs]))),

@@ -91,8 +91,15 @@ const verdict = (model: ReportModel): string => {
   const drill = last
     ? `The last restore drill (${h(formatTime(last.finishedAt))}) <strong>${last.ok ? "passed" : "FAILED"}</strong>.`
     : "<strong>No restore drill has run yet</strong>: schedule <code>zops drill</code>.";
-  const level = last && !last.ok ? "bad" : !last || model.gaps.length > 0 ? "warn" : "ok";
-  return `<div class="verdict ${level}">${window}. ${drill}</div>`;
+  const broken =
+    model.unrestorable.length > 0
+      ? ` <strong>${model.unrestorable.length} backup(s) cannot be restored</strong>: ` +
+        model.unrestorable.map((backup) => `${h(backup.id)} (${h(backup.reason)})`).join("; ") +
+        " (run <code>zops verify</code>)."
+      : "";
+  const level =
+    last && !last.ok ? "bad" : !last || model.gaps.length > 0 || model.unrestorable.length > 0 ? "warn" : "ok";
+  return `<div class="verdict ${level}">${window}. ${drill}${broken}</div>`;
 };
 
 const card = (label: string, value: string, detail: string): string =>

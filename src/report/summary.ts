@@ -12,7 +12,10 @@ export const formatReportSummary = (model: ReportModel): string => {
         (model.gaps.length > 0 ? `, ${model.gaps.length} WAL gap(s) from ${model.gaps[0]?.firstMissing}` : "")
       : "recovery window: none (no restorable backup)",
     `backups: ${model.retention.fullBackups} full, ${model.retention.incrBackups} incremental ` +
-      `(retention keeps ${model.retention.full} full)`,
+      `(retention keeps ${model.retention.full} full)` +
+      (model.unrestorable.length > 0
+        ? `; UNRESTORABLE: ${model.unrestorable.map((backup) => `${backup.id} (${backup.reason})`).join("; ")}`
+        : ""),
     last
       ? `drills: ${model.drills.length}, last ${last.ok ? "passed" : "FAILED"} at ${formatTime(last.finishedAt)}` +
         (model.rto ? `; RTO last ${formatDuration(model.rto.last)}, worst ${formatDuration(model.rto.max)}` : "") +
@@ -34,6 +37,7 @@ export const reportJson = (model: ReportModel) => ({
   coverage: model.coverage.map((interval) => ({ from: interval.from.toISOString(), to: interval.to.toISOString() })),
   gaps: model.gaps.map((gap) => ({ ...gap, from: gap.from.toISOString(), to: gap.to.toISOString() })),
   backups: model.backups,
+  unrestorable: model.unrestorable,
   drills: model.drills,
   rto: model.rto ?? null,
   rpo: model.rpo ?? null,

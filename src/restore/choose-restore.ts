@@ -63,26 +63,35 @@ export const chooseRestore = async (
   target: RecoveryTarget,
   wanted: { database: boolean; backup?: string; uploads?: boolean | string; secrets?: boolean | string },
 ): Promise<RestoreChoice> => {
-  const marks = await listMarks(storage);
+  const damagedMarks = new Map<string, unknown>();
+  const marks = await listMarks(storage, (name, error) => damagedMarks.set(name, error));
+  if (target.name !== undefined && damagedMarks.has(target.name)) throw damagedMarks.get(target.name);
   const point = resolveTargetPoint(target, marks);
+  // "latest" is no choice: the newest restorable backup for the target, naming the ones passed over.
+  const explicit = wanted.backup === "latest" ? undefined : wanted.backup;
   const needBackup = wanted.database || ((wanted.uploads || wanted.secrets) && point.kind !== "end");
   const found = needBackup ? await findRestorable(storage) : undefined;
-  const broken = found?.unrestorable.find((backup) => backup.id === wanted.backup);
+  const broken = found?.unrestorable.find((backup) => backup.id === explicit);
   if (broken)
     throw new ZopsError("PRECONDITION", `backup ${broken.id} cannot be restored: ${broken.reason}`, {
       hint: "run `zops verify` for the details; `zops backups` lists the restorable backups",
     });
+  if (found && explicit === undefined && found.restorable.length === 0 && found.unrestorable.length > 0)
+    throw new ZopsError(
+      "NOT_FOUND",
+      `no restorable backup in '${storage.location}': ` +
+        found.unrestorable.map((backup) => `${backup.id}: ${backup.reason}`).join("; "),
+      { hint: "run `zops verify` for the details, then `zops backup`" },
+    );
   const manifest = found
     ? selectBackup(found.restorable, point, {
-        explicit: wanted.backup,
+        explicit,
         marks,
         location: storage.location,
       })
     : undefined;
   const skipped =
-    manifest && wanted.backup === undefined
-      ? found?.unrestorable.filter((backup) => backup.id > manifest.id)
-      : undefined;
+    manifest && explicit === undefined ? found?.unrestorable.filter((backup) => backup.id > manifest.id) : undefined;
   const reference = manifest ? referenceTime(point, manifest, marks) : undefined;
   const explicitOf = (value: boolean | string | undefined) => (typeof value === "string" ? value : undefined);
   const uploadsSnapshot = wanted.uploads

@@ -78,12 +78,26 @@ export const readMark = async (storage: Storage, name: string): Promise<RestoreP
   }
 };
 
-/** Every recorded restore point, in WAL order (LSN); one listing plus one read each. Read-only. */
-export const listMarks = async (storage: Storage): Promise<RestorePointMark[]> => {
+/**
+ * Every recorded restore point, in WAL order (LSN); one listing plus one read each. A damaged record is skipped and
+ * handed to `onDamaged` (name and the VERIFY_FAILED error), so one bad record never stops restores that do not use
+ * it. Read-only.
+ */
+export const listMarks = async (
+  storage: Storage,
+  onDamaged?: (name: string, error: unknown) => void,
+): Promise<RestorePointMark[]> => {
   const marks: RestorePointMark[] = [];
   for await (const info of storage.list(MARKS_PREFIX)) {
-    if (!markNameOfKey(info.key)) continue;
-    marks.push(decodeMark(await getBuffer(storage, info.key), info.key));
+    const name = markNameOfKey(info.key);
+    if (!name) continue;
+    try {
+      marks.push(decodeMark(await getBuffer(storage, info.key), info.key));
+    } catch (error) {
+      if (isZopsError(error, "STORAGE_NOT_FOUND")) continue;
+      if (!isZopsError(error, "VERIFY_FAILED")) throw error;
+      onDamaged?.(name, error);
+    }
   }
   return marks.sort((a, b) => {
     const diff = parseLsn(a.lsn) - parseLsn(b.lsn);

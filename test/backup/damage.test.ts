@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
@@ -10,6 +10,9 @@ import { runCheck } from "../../src/commands/check.js";
 import { runExpire } from "../../src/commands/expire.js";
 import { runRestore } from "../../src/commands/restore.js";
 import { runVerify } from "../../src/commands/verify.js";
+import { repositoryBackupCatalog } from "../../src/deploy/backup-freshness.js";
+import { gatherReportInputs } from "../../src/report/gather.js";
+import { chooseRestore } from "../../src/restore/choose-restore.js";
 import { zopsCommand } from "../../src/exec/self-command.js";
 import { listAll } from "../../src/storage/read.js";
 import { corruptManifest, deleteOwnObject } from "../fixtures/damage-repository.js";
@@ -100,6 +103,29 @@ describe("a damaged repository", { timeout: 300_000 }, () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it("the upgrade's backup gate, the report, restore plans and drills see restorable backups only", async () => {
+    // The upgrade's freshness gate: the newest restorable backup (A), never broken B.
+    expect((await repositoryBackupCatalog(fixture.config.config).latestBackup())?.id).toBe(ids.a);
+    // The report builds its window from A and names B as unrestorable instead of counting it.
+    const inputs = await gatherReportInputs(fixture.storage, fixture.config.config);
+    expect(inputs.backups.map((entry) => entry.id)).toEqual([ids.a]);
+    expect(inputs.unrestorable?.map((entry) => entry.id)).toEqual([ids.b]);
+    // "latest" is no explicit choice: the skipped backup is named, as without --backup; the plan says so too.
+    const latest = await chooseRestore(fixture.storage, { action: "promote" }, { database: true, backup: "latest" });
+    expect(latest.manifest?.id).toBe(ids.a);
+    expect(latest.skipped?.map((entry) => entry.id)).toEqual([ids.b]);
+    const plan = await runRestore(fixture.globals, { to: join(repoDir, "..", "plan-target"), plan: true });
+    expect(plan.text).toContain(`skipped newer unrestorable backups: ${ids.b}`);
+    // One damaged restore-point record blocks no restore that does not use it; naming it says it is damaged.
+    await mkdir(join(repoDir, "marks"), { recursive: true });
+    await writeFile(join(repoDir, "marks", "broken.json"), "{ not json");
+    const planned = await runRestore(fixture.globals, { to: join(repoDir, "..", "plan-target"), plan: true });
+    expect(planned.text).toContain(`backup ${ids.a}`);
+    await expect(
+      chooseRestore(fixture.storage, { action: "promote", name: "broken" }, { database: true }),
+    ).rejects.toMatchObject({ code: "VERIFY_FAILED" });
   });
 
   it("a damaged manifest: backups, verify, check, expire name it; the next incr takes a valid parent", async () => {
