@@ -2,11 +2,11 @@ import { describeBackup } from "../backup/describe.js";
 import { readManifest, type BackupManifest } from "../backup/manifest.js";
 import { findRestorable } from "../backup/restorable.js";
 import { openRepository } from "../repo/repository.js";
+import { listSegmentTimes } from "../report/wal-times.js";
 import { listMarks } from "../restore/marks.js";
 import { openStorage } from "../storage/open.js";
 import { formatBytes, formatTable } from "../ui/output.js";
 import type { CommandResult, GlobalOptions } from "./command.js";
-import { listWal, segmentsOf } from "../wal/catalog.js";
 import { loadCommandConfig } from "./load-config.js";
 import type { CommandMeta } from "./command.js";
 import { STANDARD_EXITS } from "./exits.js";
@@ -29,11 +29,18 @@ export const runBackups = async (globals: GlobalOptions, backupId?: string): Pro
     const backups = scan.backups;
     const problemOf = new Map(unrestorable.map((backup) => [backup.id, backup.reason]));
     const marks = await listMarks(storage);
-    const wal = segmentsOf(await listWal(storage));
-    const newest = wal[wal.length - 1]?.name;
+    const segments = await listSegmentTimes(storage);
+    const newestSegment = segments[segments.length - 1];
+    const newest = newestSegment?.name;
     const oldest = restorable[0];
+    // The end of the window as a time: when the newest archived segment was stored (its WAL was written before).
     const window = oldest
-      ? { from: oldest.stoppedAt, fromLsn: oldest.stopLsn, throughSegment: newest ?? oldest.walStop }
+      ? {
+          from: oldest.stoppedAt,
+          fromLsn: oldest.stopLsn,
+          to: newestSegment?.storedAt?.toISOString() ?? null,
+          throughSegment: newest ?? oldest.walStop,
+        }
       : undefined;
     const rows = [["ID", "STATUS", "TYPE", "PARENT", "STARTED", "DURATION", "DATABASE", "STORED", "LSN", "WAL NEEDED"]];
     for (const backup of backups) {
@@ -60,8 +67,8 @@ export const runBackups = async (globals: GlobalOptions, backupId?: string): Pro
         ? "no backups"
         : `${formatTable(rows)}\n\n` +
           (window
-            ? `recovery window: from ${window.from} (LSN ${window.fromLsn}) through archived WAL segment ` +
-              `${window.throughSegment}`
+            ? `recovery window: from ${window.from} (LSN ${window.fromLsn}) to ${window.to ?? "?"} ` +
+              `(archived WAL segment ${window.throughSegment}, stored then)`
             : "no restorable backup") +
           (problems.length > 0
             ? `\n\nunrestorable (run \`zops verify\`, take a new backup): ${problems.join("; ")}`
