@@ -1,7 +1,7 @@
 import { access } from "node:fs/promises";
 import { constants } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
+import { newPgClient } from "../pg/connect.js";
 import { ZopsError } from "../errors/index.js";
 import { run } from "../exec/run.js";
 import type { OsUser } from "../pg/os-user.js";
@@ -85,7 +85,7 @@ export const runAmcheck = async (
 // PostgreSQL 13: bt_index_check(heapallindexed) on every valid B-tree index of every connectable database.
 const checkWithFunctions = async (socketDir: string, port: number, heapSkipped: string): Promise<AmcheckResult> => {
   const connect = async (database: string) => {
-    const client = new pg.Client({ host: socketDir, port, user: "postgres", database });
+    const client = newPgClient({ host: socketDir, port, user: "postgres", database });
     await client.connect();
     return client;
   };

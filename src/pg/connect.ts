@@ -6,13 +6,23 @@ import { ZopsError } from "../errors/index.js";
 export type PostgresSettings = Pick<ZopsConfig["postgres"], "host" | "port" | "user" | "database">;
 
 /**
+ * A client that never crashes the process when the server goes away: node-pg emits a socket failure (EPIPE, a reset)
+ * as an 'error' event, fatal without a listener; the failure still reaches the pending connect or query as a rejection.
+ */
+export const newPgClient = (config: pg.ClientConfig): pg.Client => {
+  const client = new pg.Client(config);
+  client.on("error", () => undefined);
+  return client;
+};
+
+/**
  * Opens one client connection (socket directory or host name); throws POSTGRES naming the host and port with a hint.
  */
 export const connectPostgres = async (
   settings: PostgresSettings,
   options: { database?: string; applicationName?: string } = {},
 ): Promise<pg.Client> => {
-  const client = new pg.Client({
+  const client = newPgClient({
     host: settings.host,
     port: settings.port,
     user: settings.user,

@@ -1,6 +1,7 @@
 import { appendFile, chown, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import pg from "pg";
+import type pg from "pg";
+import { newPgClient } from "./connect.js";
 import type { ZopsConfig } from "../config/index.js";
 import { run, type RunResult } from "../exec/run.js";
 import { findPgBinDir } from "./bin-dir.js";
@@ -125,7 +126,7 @@ export const createScratchCluster = async (options: ScratchClusterOptions): Prom
       await exec("pg_ctl", ["stop", "-D", dataDir, "-m", mode, "-w", "-t", "120"], { reject: false });
     },
     query: async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = [], database = "postgres") => {
-      const client = new pg.Client({ host: socketDir, port, user: "postgres", database });
+      const client = newPgClient({ host: socketDir, port, user: "postgres", database });
       await client.connect();
       try {
         return (await client.query<T>(sql, params)).rows;

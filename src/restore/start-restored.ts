@@ -155,8 +155,8 @@ const askServer = async (
   const port = Number(lines[3]);
   const host = lines[4]?.trim() || lines[5]?.trim() || "localhost";
   // Loaded here: a restore without --start never needs the driver (~180 KB of JS to compile at start-up).
-  const { default: pg } = await import("pg");
-  const client = new pg.Client({ host, port, user, database: "postgres", connectionTimeoutMillis: 5000 });
+  const { newPgClient } = await import("../pg/connect.js");
+  const client = newPgClient({ host, port, user, database: "postgres", connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
     const row = (

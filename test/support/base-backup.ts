@@ -1,6 +1,6 @@
 import { copyFile, lstat, mkdir, readdir, readlink, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import pg from "pg";
+import { newPgClient } from "../../src/pg/connect.js";
 import { run } from "../../src/exec/run.js";
 import type { TestCluster } from "./postgres.js";
 
@@ -36,7 +36,7 @@ const copyTree = async (from: string, to: string, relative = ""): Promise<void> 
 
 /** Takes a base backup of `cluster` into `dest` (created, owned by the cluster OS user); WAL comes from the archive. */
 export const copyBaseBackup = async (cluster: TestCluster, dest: string): Promise<void> => {
-  const client = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: "postgres", database: "postgres" });
+  const client = newPgClient({ host: cluster.socketDir, port: cluster.port, user: "postgres", database: "postgres" });
   await client.connect();
   try {
     const version = (await client.query<{ server_version_num: string }>("show server_version_num")).rows[0];
